@@ -1,0 +1,61 @@
+# Practica: `make run` serves the site, `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | md5sum | cut -c1-12)
+
+.PHONY: run test lint fmt bench setup install services db demo chromium clean lock
+
+run: setup demo ## Serve web, Celery worker and beat on http://127.0.0.1:8000
+	@echo "Practica on http://127.0.0.1:8000  (Ctrl-C stops web, worker and beat)"
+	$(BIN)/honcho start -f Procfile
+
+test: setup chromium ## Lint, check migrations, run the whole test suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: setup ## Timings live here, never in tests
+	$(BIN)/python -m benchmarks
+
+setup: install services db
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 ($(PYTHON)) is missing: install it (e.g. apt-get install python3.11 python3.11-venv)."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@test -f .env || cp .env.example .env
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+services:
+	@bash scripts/services.sh
+
+db: install services
+	$(BIN)/python scripts/ensure_database.py
+	$(BIN)/python manage.py migrate --noinput
+
+demo: db
+	$(BIN)/python manage.py seed_demo
+
+chromium:
+	@bash scripts/chromium.sh
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+lock: ## Re-resolve dependencies from pyproject.toml into requirements.lock
+	@bash scripts/lock.sh

@@ -1,0 +1,32 @@
+"""Email template triplets: templates/emails/<name>/{subject.txt,body.txt,body.html}."""
+
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+from django.utils.html import linebreaks, urlize
+
+from config.context_processors import site
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def render_email(name: str, context: dict) -> RenderedEmail:
+    """Render the subject, text and HTML parts of the email called `name`."""
+    ctx = {**site(None), **context}
+    subject = render_to_string(f"emails/{name}/subject.txt", ctx)
+    text = render_to_string(f"emails/{name}/body.txt", ctx).strip()
+    html = render_to_string(f"emails/{name}/body.html", ctx)
+    return RenderedEmail(subject=" ".join(subject.split()), text=text, html=html)
+
+
+def html_from_text(subject: str, text: str) -> str:
+    """Wrap a plain-text email (such as allauth's) in the site's HTML email layout."""
+    body = linebreaks(urlize(text, autoescape=True), autoescape=False)
+    return render_to_string(
+        "emails/layout_from_text.html", {**site(None), "subject": subject, "body": body}
+    )

@@ -1,0 +1,153 @@
+"""Writes that concern members: the email outbox and profile preferences."""
+
+import logging
+import smtplib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import OutboundEmail
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+# A claimed email still "sending" after this long belongs to a worker that died.
+STALE_CLAIM = timedelta(minutes=15)
+
+
+def email_queue(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    headers: dict[str, str] | None = None,
+    kind: str = "account",
+    dedupe_key: str | None = None,
+) -> OutboundEmail | None:
+    """Record an email in the outbox and hand it to a worker once the transaction commits.
+
+    With a `dedupe_key` that was used before, nothing is recorded and None is returned:
+    the same logical email is never queued twice.
+    """
+    try:
+        with transaction.atomic():
+            email = OutboundEmail.objects.create(
+                to=to,
+                subject=subject[:255],
+                body_text=text,
+                body_html=html,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                headers=headers or {},
+                kind=kind,
+                dedupe_key=dedupe_key,
+            )
+    except IntegrityError:
+        if dedupe_key and OutboundEmail.objects.filter(dedupe_key=dedupe_key).exists():
+            return None
+        raise
+    transaction.on_commit(lambda: email_enqueue(email_id=email.pk), robust=True)
+    return email
+
+
+def email_enqueue(*, email_id: int) -> bool:
+    """Publish the delivery task; when the broker is away the sweep sends it later."""
+    from .tasks import deliver_email
+
+    try:
+        deliver_email.apply_async((email_id,))
+    except Exception as exc:  # noqa: BLE001 - any broker failure leaves the row pending
+        log.warning("Could not publish email %s, the outbox sweep will: %s", email_id, exc)
+        return False
+    return True
+
+
+def _is_temporary(exc: Exception) -> bool:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        return bool(codes) and all(400 <= code < 500 for code in codes)
+    return isinstance(
+        exc, smtplib.SMTPServerDisconnected | ConnectionError | TimeoutError | OSError
+    )
+
+
+def email_deliver(*, email_id: int) -> str:
+    """Send one outbox email at most once.
+
+    The row is claimed with a conditional UPDATE, so two workers (or a redelivered
+    task) cannot both send it. Temporary SMTP errors put it back with a backoff;
+    permanent ones mark it failed. Safe to run twice. Returns the resulting status.
+    """
+    now = timezone.now()
+    claimed = OutboundEmail.objects.filter(
+        pk=email_id, status=OutboundEmail.Status.PENDING, available_at__lte=now
+    ).update(status=OutboundEmail.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return "skipped"
+    email = OutboundEmail.objects.get(pk=email_id)
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=email.from_email,
+        to=[email.to],
+        headers=email.headers,
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    try:
+        message.send()
+    except Exception as exc:
+        temporary = _is_temporary(exc)
+        retry = temporary and email.attempts < MAX_ATTEMPTS
+        OutboundEmail.objects.filter(pk=email_id).update(
+            status=OutboundEmail.Status.PENDING if retry else OutboundEmail.Status.FAILED,
+            available_at=timezone.now() + timedelta(minutes=2**email.attempts),
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        log.warning("Email %s not sent (%s): %s", email_id, "retry" if retry else "failed", exc)
+        return "retry" if retry else "failed"
+    OutboundEmail.objects.filter(pk=email_id).update(
+        status=OutboundEmail.Status.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return "sent"
+
+
+def outbox_sweep(*, limit: int = 500) -> int:
+    """Re-publish due emails the broker never delivered; fail claims of dead workers.
+
+    A claim that went stale is marked failed rather than retried: its outcome is
+    unknown, and sending twice is worse than asking an admin to resend.
+    Returns how many emails were published.
+    """
+    now = timezone.now()
+    OutboundEmail.objects.filter(
+        status=OutboundEmail.Status.SENDING, claimed_at__lt=now - STALE_CLAIM
+    ).update(
+        status=OutboundEmail.Status.FAILED,
+        last_error="Delivery outcome unknown: the worker stopped while sending.",
+    )
+    due = OutboundEmail.objects.filter(
+        status=OutboundEmail.Status.PENDING, available_at__lte=now
+    ).order_by("available_at")
+    published = 0
+    for email_id in due.values_list("pk", flat=True)[:limit]:
+        if not email_enqueue(email_id=email_id):
+            break
+        published += 1
+    return published
+
+
+def email_resend(*, email_ids: list[int]) -> int:
+    """Put failed emails back in the queue (admin action). Returns how many."""
+    count = OutboundEmail.objects.filter(
+        pk__in=email_ids, status=OutboundEmail.Status.FAILED
+    ).update(status=OutboundEmail.Status.PENDING, available_at=timezone.now(), attempts=0)
+    for email_id in email_ids:
+        transaction.on_commit(lambda pk=email_id: email_enqueue(email_id=pk), robust=True)
+    return count
