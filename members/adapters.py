@@ -1,6 +1,9 @@
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
-from django.contrib.sites.shortcuts import get_current_site
+from django.conf import settings
 
 from .emails import html_from_text
 from .services import email_queue
@@ -11,7 +14,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = allauth_context.request
-        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        # Without django.contrib.sites the "site" would be named after the host name;
+        # allauth's emails greet with the site's name, so give them Practica's.
+        domain = request.get_host() if request is not None else urlsplit(settings.SITE_URL).netloc
+        site = SimpleNamespace(name="Practica", domain=domain)
+        ctx = {"request": request, "email": email, "current_site": site}
         ctx.update(context)
         message = self.render_mail(template_prefix, email, ctx)
         html = next(

@@ -72,9 +72,13 @@ def _is_temporary(exc: Exception) -> bool:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _msg in exc.recipients.values()]
         return bool(codes) and all(400 <= code < 500 for code in codes)
-    return isinstance(
-        exc, smtplib.SMTPServerDisconnected | ConnectionError | TimeoutError | OSError
-    )
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(exc, smtplib.SMTPException):
+        # SMTPException subclasses OSError; the rest (no STARTTLS or AUTH support, ...)
+        # are configuration problems that retrying does not cure.
+        return False
+    return isinstance(exc, ConnectionError | TimeoutError | OSError)
 
 
 def email_deliver(*, email_id: int) -> str:

@@ -1,0 +1,75 @@
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run manage.py with the real settings in a clean environment made of `env`.
+
+    The test settings put their own values in this process's environment, so they are
+    not passed on. Variables given here win over a `.env` file in the checkout.
+    """
+    environment = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def production_env(**overrides: str) -> dict[str, str]:
+    database = settings.DATABASES["default"]
+    return {
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "practica.example.org",
+        "SITE_URL": "https://practica.example.org",
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+            f"{database['NAME']}"
+        ),
+        "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587",
+        **overrides,
+    }
+
+
+def test_deployment_checks_pass_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **production_env())
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_start_up_fails_clearly_without_a_secret_key_when_debug_is_off():
+    result = manage("check", **production_env(SECRET_KEY=""))
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_a_development_checkout_starts_without_a_secret_key_when_debug_is_on():
+    result = manage("check", **production_env(DEBUG="true", SECRET_KEY=""))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_database_other_than_postgresql_is_refused():
+    result = manage("check", **production_env(DATABASE_URL="sqlite:///practica.sqlite3"))
+
+    assert result.returncode != 0
+    assert "PostgreSQL only" in result.stderr
