@@ -18,6 +18,7 @@ from members.emails import render_email
 from members.services import email_queue
 
 from .models import (
+    INVITATION_LIFETIME,
     MAX_JOIN_QUESTIONS,
     CharterAcceptance,
     CharterVersion,
@@ -761,8 +762,15 @@ def invitations_create(
             accepted_at__isnull=True,
             revoked_at__isnull=True,
         ).update(revoked_at=timezone.now())
+        now = timezone.now()
         invitation = Invitation.objects.create(
-            community=community, email=raw, role=role, invited_by=by, message=message
+            community=community,
+            email=raw,
+            role=role,
+            invited_by=by,
+            message=message,
+            created_at=now,
+            expires_at=now + INVITATION_LIFETIME,
         )
         _send_invitation(invitation)
         created.append(invitation)
