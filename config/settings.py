@@ -178,6 +178,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 TAGGIT_CASE_INSENSITIVE = True
+TAGGIT_TAGS_FROM_STRING = "practices.tags.parse_tags"
 USE_TZ = True
 
 # Static files: vendored, served by WhiteNoise.

@@ -1,0 +1,361 @@
+"""Every write to posts, comments, reactions, bookmarks and follows happens here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from communities.models import Community, Membership
+from communities.permissions import check_can_contribute, is_facilitator
+from communities.services import touch_activity
+
+from .models import Bookmark, Comment, Mention, Post, PostFollow, PostRevision, Reaction, TagFollow
+from .tags import normalise_tag
+
+EXPERIENCE_FIELDS = ("title", "situation", "tried", "happened", "outcome", "learned", "recommend")
+CHALLENGE_FIELDS = ("title", "situation", "tried", "help_wanted")
+REQUIRED = {
+    Post.Kind.EXPERIENCE: ("title", "tried", "happened", "learned"),
+    Post.Kind.CHALLENGE: ("title", "situation"),
+}
+MENTION_RE = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9-]{1,60})", re.IGNORECASE)
+
+
+def content_fields(kind: str) -> tuple[str, ...]:
+    return EXPERIENCE_FIELDS if kind == Post.Kind.EXPERIENCE else CHALLENGE_FIELDS
+
+
+def member_handle(user) -> str:
+    """How to @mention a member: their display name as a slug, e.g. @ada-osei."""
+    return slugify(user.display_name) or f"member-{user.pk}"
+
+
+def _validate(kind: str, data: dict) -> None:
+    missing = [f for f in REQUIRED[kind] if not str(data.get(f, "")).strip()]
+    if missing:
+        labels = ", ".join(str(Post._meta.get_field(f).verbose_name) for f in missing)
+        raise ValidationError(_("Please fill in: %(fields)s.") % {"fields": labels})
+
+
+def _record_mentions(*, post: Post, comment: Comment | None, author, text: str) -> list:
+    handles = {h.lower() for h in MENTION_RE.findall(text or "")}
+    if not handles:
+        return []
+    members = (
+        Membership.objects.active()
+        .filter(community_id=post.community_id)
+        .exclude(user=author)
+        .select_related("user")
+    )
+    mentioned = [m.user for m in members if member_handle(m.user) in handles]
+    for user in mentioned:
+        Mention.objects.get_or_create(post=post, comment=comment, mentioned=user, author=author)
+    return mentioned
+
+
+def _set_tags(post: Post, tags: Sequence[str]) -> None:
+    post.tags.set(list(dict.fromkeys(t for t in map(normalise_tag, tags) if t)))
+
+
+def _text_of(post: Post) -> str:
+    return "\n".join(str(getattr(post, f)) for f in content_fields(post.kind))
+
+
+@transaction.atomic
+def post_create(
+    *,
+    community: Community,
+    author,
+    kind: str,
+    data: dict,
+    tags: Sequence[str] = (),
+    publish: bool = True,
+) -> Post:
+    """Write an experience or a challenge; as a draft it waits unpublished for its author.
+
+    Publishing needs an active membership with the current rules accepted. The author
+    follows their own post so they hear about replies.
+    """
+    check_can_contribute(author, community)
+    if kind not in Post.Kind.values:
+        raise ValidationError(_("Unknown kind of post."))
+    if publish:
+        _validate(kind, data)
+    elif not str(data.get("title", "")).strip():
+        raise ValidationError(_("A draft needs at least a title."))
+    now = timezone.now()
+    post = Post(
+        community=community,
+        author=author,
+        kind=kind,
+        status=Post.Status.PUBLISHED if publish else Post.Status.DRAFT,
+        published_at=now if publish else None,
+        created_at=now,
+        last_activity_at=now,
+        **{f: data.get(f, "") or "" for f in content_fields(kind)},
+    )
+    post.full_clean(exclude=["search_vector"])
+    post.save()
+    _set_tags(post, tags)
+    PostFollow.objects.get_or_create(user=author, post=post)
+    if publish:
+        _on_publish(post)
+    return post
+
+
+def _on_publish(post: Post) -> None:
+    _record_mentions(post=post, comment=None, author=post.author, text=_text_of(post))
+    touch_activity(post.community)
+
+
+@transaction.atomic
+def post_update(
+    *, post: Post, editor, data: dict, tags: Sequence[str] | None = None, publish: bool = False
+) -> Post:
+    """Edit a post, keeping the previous content as a revision (the visible edit history).
+
+    A draft can be published here; a published post stays published.
+    """
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    if post.author_id != editor.pk:
+        raise PermissionDenied(_("Only the author can edit this post."))
+    if post.status == Post.Status.DELETED:
+        raise ValidationError(_("This post was deleted."))
+    check_can_contribute(editor, post.community)
+    publishing = publish and post.status == Post.Status.DRAFT
+    if post.is_published or publishing:
+        _validate(post.kind, {**{f: getattr(post, f) for f in content_fields(post.kind)}, **data})
+    fields = content_fields(post.kind)
+    before = {f: getattr(post, f) for f in fields}
+    before["tags"] = sorted(post.tags.names())
+    changed = False
+    for field in fields:
+        if field in data and (data[field] or "") != getattr(post, field):
+            setattr(post, field, data[field] or "")
+            changed = True
+    if tags is not None and sorted(map(normalise_tag, tags)) != before["tags"]:
+        _set_tags(post, tags)
+        changed = True
+    now = timezone.now()
+    if post.is_published and changed:
+        PostRevision.objects.create(post=post, editor=editor, content=before)
+        post.edited_at = now
+    if publishing:
+        post.status = Post.Status.PUBLISHED
+        post.published_at = post.last_activity_at = now
+    post.full_clean(exclude=["search_vector"])
+    post.save()
+    if publishing:
+        _on_publish(post)
+    elif changed and post.is_published:
+        _record_mentions(post=post, comment=None, author=editor, text=_text_of(post))
+    return post
+
+
+@transaction.atomic
+def post_delete(*, post: Post, by) -> Post:
+    """Authors delete their own posts (soft: comments and reactions stay in the database)."""
+    if post.author_id != by.pk:
+        raise PermissionDenied(_("Only the author can delete this post."))
+    post.status = Post.Status.DELETED
+    post.save(update_fields=["status"])
+    return post
+
+
+@transaction.atomic
+def post_set_hidden(*, post: Post, by, hidden: bool, reason: str = "") -> Post:
+    """Facilitators hide a post from members (with a reason) or show it again."""
+    if not (is_facilitator(by, post.community) or by.is_staff):
+        raise PermissionDenied(_("Only facilitators can hide content."))
+    if hidden and not reason.strip():
+        raise ValidationError(_("Say why the post is hidden; the author will see it."))
+    post.hidden_at = timezone.now() if hidden else None
+    post.hidden_by = by if hidden else None
+    post.hidden_reason = reason.strip() if hidden else ""
+    post.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    return post
+
+
+@transaction.atomic
+def post_set_pinned(*, post: Post, by, pinned: bool) -> Post:
+    """Facilitators pin starter posts that new members read during onboarding."""
+    if not is_facilitator(by, post.community):
+        raise PermissionDenied(_("Only facilitators can pin starter posts."))
+    post.is_pinned = pinned
+    post.save(update_fields=["is_pinned"])
+    return post
+
+
+# --- Comments ------------------------------------------------------------------------
+
+
+def _refresh_comment_stats(post_id: int) -> None:
+    """Recount comments and rebuild the comment text that full-text search indexes."""
+    visible = Comment.objects.filter(post_id=post_id).visible()
+    Post.objects.filter(pk=post_id).update(
+        comment_count=visible.count(),
+        comments_text="\n".join(visible.values_list("body", flat=True))[:200_000],
+    )
+
+
+@transaction.atomic
+def comment_create(*, post: Post, author, body: str, parent: Comment | None = None) -> Comment:
+    """Comment on a post or reply to a comment (one level: replies to replies attach to
+    the top comment). The commenter follows the post from now on."""
+    check_can_contribute(author, post.community)
+    if not post.is_published:
+        raise ValidationError(_("You can only comment on published posts."))
+    if not body.strip():
+        raise ValidationError(_("Write something before you send the comment."))
+    if parent is not None:
+        if parent.post_id != post.pk:
+            raise ValidationError(_("That reply belongs to another post."))
+        parent = parent.parent or parent
+    comment = Comment.objects.create(post=post, author=author, body=body.strip(), parent=parent)
+    now = timezone.now()
+    Post.objects.filter(pk=post.pk).update(last_activity_at=now)
+    _refresh_comment_stats(post.pk)
+    PostFollow.objects.get_or_create(user=author, post=post)
+    _record_mentions(post=post, comment=comment, author=author, text=comment.body)
+    touch_activity(post.community)
+    return comment
+
+
+@transaction.atomic
+def comment_update(*, comment: Comment, editor, body: str) -> Comment:
+    if comment.author_id != editor.pk:
+        raise PermissionDenied(_("Only the author can edit this comment."))
+    check_can_contribute(editor, comment.post.community)
+    if not body.strip():
+        raise ValidationError(_("A comment cannot be empty."))
+    comment.body = body.strip()
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "edited_at"])
+    _refresh_comment_stats(comment.post_id)
+    _record_mentions(post=comment.post, comment=comment, author=editor, text=comment.body)
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment, by) -> Comment:
+    if comment.author_id != by.pk:
+        raise PermissionDenied(_("Only the author can delete this comment."))
+    comment.status = Comment.Status.DELETED
+    comment.save(update_fields=["status"])
+    _refresh_comment_stats(comment.post_id)
+    _refresh_answered(comment.post_id)
+    return comment
+
+
+@transaction.atomic
+def comment_set_hidden(*, comment: Comment, by, hidden: bool, reason: str = "") -> Comment:
+    if not (is_facilitator(by, comment.post.community) or by.is_staff):
+        raise PermissionDenied(_("Only facilitators can hide content."))
+    if hidden and not reason.strip():
+        raise ValidationError(_("Say why the comment is hidden; the author will see it."))
+    comment.hidden_at = timezone.now() if hidden else None
+    comment.hidden_by = by if hidden else None
+    comment.hidden_reason = reason.strip() if hidden else ""
+    comment.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    _refresh_comment_stats(comment.post_id)
+    _refresh_answered(comment.post_id)
+    return comment
+
+
+def _refresh_answered(post_id: int) -> None:
+    first = (
+        Comment.objects.filter(post_id=post_id, marked_helpful_at__isnull=False)
+        .visible()
+        .order_by("marked_helpful_at")
+        .values_list("marked_helpful_at", flat=True)
+        .first()
+    )
+    Post.objects.filter(pk=post_id).update(answered_at=first)
+
+
+def can_mark_helpful(user, post: Post) -> bool:
+    """The author of a challenge or a facilitator marks answers as helpful."""
+    return user.is_authenticated and (
+        post.author_id == user.pk or is_facilitator(user, post.community)
+    )
+
+
+@transaction.atomic
+def comment_mark_helpful(*, comment: Comment, by, helpful: bool = True) -> Comment:
+    """Mark an answer as helpful; a challenge with a helpful answer shows as answered."""
+    post = comment.post
+    if not can_mark_helpful(by, post):
+        raise PermissionDenied(_("Only the author or a facilitator can mark answers."))
+    if comment.author_id == by.pk and helpful and post.author_id == by.pk:
+        raise ValidationError(_("You cannot mark your own answer as helpful."))
+    comment.marked_helpful_at = timezone.now() if helpful else None
+    comment.marked_helpful_by = by if helpful else None
+    comment.save(update_fields=["marked_helpful_at", "marked_helpful_by"])
+    _refresh_answered(post.pk)
+    return comment
+
+
+# --- Reactions, bookmarks, follows ---------------------------------------------------
+
+
+def _refresh_reaction_counts(post_id: int) -> None:
+    counts = Reaction.objects.filter(post_id=post_id).aggregate(
+        helpful=Count("pk", filter=Q(kind=Reaction.Kind.HELPFUL)),
+        applied=Count("pk", filter=Q(kind=Reaction.Kind.APPLIED)),
+    )
+    Post.objects.filter(pk=post_id).update(
+        helpful_count=counts["helpful"], applied_count=counts["applied"]
+    )
+
+
+@transaction.atomic
+def reaction_set(*, post: Post, user, kind: str, active: bool, note: str = "") -> Reaction | None:
+    """Add or take back a "helpful" or "I applied this" reaction; one of each per member.
+
+    "I applied this" carries an optional one-line note on how it went.
+    """
+    check_can_contribute(user, post.community)
+    if kind not in Reaction.Kind.values:
+        raise ValidationError(_("Unknown reaction."))
+    if post.author_id == user.pk:
+        raise ValidationError(_("You cannot react to your own post."))
+    reaction = None
+    if active:
+        reaction, _created = Reaction.objects.update_or_create(
+            post=post, user=user, kind=kind, defaults={"note": note.strip()[:280]}
+        )
+    else:
+        Reaction.objects.filter(post=post, user=user, kind=kind).delete()
+    _refresh_reaction_counts(post.pk)
+    return reaction
+
+
+def _toggle(model, *, active: bool, **lookup) -> bool:
+    if active:
+        try:
+            with transaction.atomic():
+                model.objects.get_or_create(**lookup)
+        except IntegrityError:
+            pass
+    else:
+        model.objects.filter(**lookup).delete()
+    return active
+
+
+def bookmark_set(*, post: Post, user, active: bool) -> bool:
+    return _toggle(Bookmark, active=active, user=user, post=post)
+
+
+def post_follow_set(*, post: Post, user, active: bool) -> bool:
+    return _toggle(PostFollow, active=active, user=user, post=post)
+
+
+def tag_follow_set(*, tag, user, active: bool) -> bool:
+    return _toggle(TagFollow, active=active, user=user, tag=tag)
