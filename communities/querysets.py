@@ -91,6 +91,19 @@ class MembershipQuerySet(models.QuerySet):
     def team(self) -> MembershipQuerySet:
         return self.filter(status="active", role__in=["facilitator", "core"])
 
+    def of_member(self, user) -> MembershipQuerySet:
+        """`user`'s active memberships in communities they may open, community loaded."""
+        if not user.is_authenticated:
+            return self.none()
+        from .models import Community
+
+        return (
+            self.active()
+            .filter(user=user, community__in=Community.objects.visible_to(user))
+            .select_related("community")
+            .order_by("-community__last_activity_at", "community__name")
+        )
+
 
 class InvitationQuerySet(models.QuerySet):
     def open(self) -> InvitationQuerySet:

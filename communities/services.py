@@ -72,7 +72,9 @@ def _unique_slug(name: str) -> str:
 
 
 @transaction.atomic
-def community_create(*, user, name: str, challenge: str, kind: str, **fields) -> Community:
+def community_create(
+    *, user, name: str, challenge: str, kind: str, tags: Sequence[str] = (), **fields
+) -> Community:
     """Start a community in planning; its creator becomes its first facilitator.
 
     The charter draft starts with good default rules the facilitator can edit.
@@ -86,6 +88,8 @@ def community_create(*, user, name: str, challenge: str, kind: str, **fields) ->
         expectations=fields.pop("expectations", str(DEFAULT_EXPECTATIONS)),
         **fields,
     )
+    if tags:
+        community.tags.set(list(tags))
     Rule.objects.bulk_create(
         Rule(community=community, position=i, title=str(title), explanation=str(text))
         for i, (title, text) in enumerate(DEFAULT_RULES)

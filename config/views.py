@@ -1,8 +1,17 @@
 from django.shortcuts import render
 
+from communities.models import Membership
+
+HOME_COMMUNITIES = 6
+
 
 def home(request):
-    return render(request, "home.html")
+    context = {}
+    if request.user.is_authenticated:
+        context["my_memberships"] = list(
+            Membership.objects.of_member(request.user)[:HOME_COMMUNITIES]
+        )
+    return render(request, "home.html", context)
 
 
 def page_not_found(request, exception=None):
