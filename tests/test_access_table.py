@@ -1,0 +1,424 @@
+"""The access table: every URL of the project, every kind of visitor, every visibility.
+
+The test enumerates the URL patterns and fails when one has no entry here, so a new
+page cannot ship without someone deciding who may see it. For each page it checks the
+status each role gets on a public, a members-only and a hidden community; for each
+write endpoint it checks that a refused POST (with data that would succeed for an
+allowed person) changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from communities.models import Community, Membership, Rule
+from practices.models import Comment, Post
+from tests.factories import (
+    CommunityFactory,
+    InvitationFactory,
+    MembershipFactory,
+    StaffFactory,
+    UserFactory,
+)
+
+ROLES = [
+    "anonymous",
+    "outsider",
+    "pending",
+    "invited",
+    "member",
+    "core",
+    "facilitator",
+    "other_facilitator",
+    "banned",
+    "staff",
+]
+VISIBILITIES = ["public", "members", "hidden"]
+ACTIVE = {"member", "core", "facilitator"}
+
+# Namespaces and names served by well-kept libraries, tested by their own suites and
+# by ours where we configure them (tests/members/test_admin.py, test_accounts.py).
+EXTERNAL_NAMESPACES = {"admin"}
+EXTERNAL_PREFIXES = ("account_", "mfa_", "set_language")
+
+
+def visible(role: str, vis: str) -> bool:
+    """Who may open a community's home page (Community.objects.visible_to)."""
+    if vis in ("public", "members"):
+        return True
+    return role in ACTIVE | {"invited", "staff"}
+
+
+def readable(role: str, vis: str) -> bool:
+    """Who may read a community's content (Community.objects.readable_by)."""
+    return vis == "public" or role in ACTIVE | {"staff"}
+
+
+def can_join_page(role: str, vis: str) -> bool:
+    return vis in ("public", "members") and role in {"outsider", "other_facilitator", "staff"}
+
+
+# --- GET expectations ----------------------------------------------------------------
+
+
+def everyone(role, vis):
+    return 200
+
+
+def signed_in(role, vis):
+    return 302 if role == "anonymous" else 200
+
+
+def community_page(role, vis):
+    return 200 if visible(role, vis) else 404
+
+
+def member_directory(role, vis):
+    return 200 if visible(role, vis) and role in ACTIVE | {"staff"} else 404
+
+
+def join_page(role, vis):
+    if role == "anonymous":
+        return 302
+    if not visible(role, vis):
+        return 404
+    return 200 if can_join_page(role, vis) else 302
+
+
+def member_only_page(role, vis):
+    """Pages for active members; others who can see the community are sent back to it."""
+    if role == "anonymous":
+        return 302
+    if not visible(role, vis):
+        return 404
+    return 200 if role in ACTIVE else 302
+
+
+def post_only(role, vis):
+    return 302 if role == "anonymous" else 405
+
+
+def manage_page(role, vis):
+    if role == "anonymous":
+        return 302
+    if not visible(role, vis):
+        return 404
+    return 200 if role == "facilitator" else 403
+
+
+def content_page(role, vis):
+    return 200 if readable(role, vis) else 404
+
+
+def contribute_page(role, vis):
+    """Forms to write in a community: active members; readers get 403, others 404."""
+    if role == "anonymous":
+        return 302
+    if not readable(role, vis):
+        return 404
+    return 200 if role in ACTIVE else 403
+
+
+def author_page(author: str):
+    def policy(role, vis):
+        if role == "anonymous":
+            return 302
+        if not readable(role, vis):
+            return 404
+        return 200 if role == author else 403
+
+    return policy
+
+
+@dataclass(frozen=True)
+class Entry:
+    get: object  # (role, vis) -> expected status
+    # (role, vis) -> may this person change something with a POST here?
+    may_write: object | None = None
+    # POST data that would succeed for someone allowed
+    data: dict | None = None
+    # how a refusal may answer; pages that explain the refusal in place answer 200
+    refused: tuple = (302, 403, 404, 405)
+
+
+def nobody(role, vis):
+    return False
+
+
+def only(*roles):
+    return lambda role, vis: role in roles
+
+
+def active_members(role, vis):
+    return role in ACTIVE and visible(role, vis)
+
+
+def signed_in_readers(role, vis):
+    return role != "anonymous" and readable(role, vis)
+
+
+TABLE: dict[str, Entry] = {
+    "home": Entry(everyone),
+    "members:profile_edit": Entry(
+        signed_in,
+        may_write=lambda role, vis: role != "anonymous",
+        data={"display_name": "Changed", "time_zone": "UTC", "language": "en"},
+    ),
+    "members:profile": Entry(signed_in),
+    "communities:directory": Entry(everyone),
+    "communities:mine": Entry(signed_in),
+    "communities:create": Entry(
+        signed_in,
+        may_write=lambda role, vis: role != "anonymous",
+        data={
+            "name": "New",
+            "kind": "practice",
+            "challenge": "A challenge",
+            "language": "en",
+            "cover_color": "teal",
+        },
+    ),
+    "communities:invitation": Entry(
+        everyone,
+        may_write=only("invited"),
+        data={"accept_rules": "on", "accepted_rules": "on"},
+        refused=(200, 302, 403, 404, 405),
+    ),
+    "communities:detail": Entry(community_page),
+    "communities:join": Entry(
+        join_page,
+        may_write=lambda role, vis: can_join_page(role, vis),
+        data={"accept_rules": "on", "accepted_rules": "on", "answer_0": "Yes", "answer_1": "Yes"},
+    ),
+    "communities:leave": Entry(member_only_page, may_write=active_members, data={}),
+    "communities:charter": Entry(community_page),
+    "communities:charter_accept": Entry(
+        post_only, may_write=active_members, data={"accept": "on", "accept_rules": "on"}
+    ),
+    "communities:members": Entry(member_directory),
+    "communities:onboarding_profile": Entry(
+        member_only_page,
+        may_write=active_members,
+        data={"can_help_with": "sbar", "wants_to_learn": "rotas"},
+    ),
+    "communities:onboarding_intro": Entry(
+        member_only_page, may_write=active_members, data={"intro": "Hello"}
+    ),
+    "communities:onboarding_pinned": Entry(post_only, may_write=active_members, data={}),
+}
+
+FACILITATOR_WRITES = {
+    "communities:manage": {"name": "Renamed", "kind": "practice", "challenge": "Changed"},
+    "communities:manage_launch": {},
+    "communities:manage_charter": {"title": "A new rule", "explanation": "Why"},
+    "communities:manage_questions": {"question_0": "Why?", "question_1": "Role?"},
+    "communities:manage_onboarding": {"welcome_message": "Hi", "profile": "on"},
+    "communities:manage_requests": {},
+    "communities:manage_invitations": {"emails": "new@practica.test", "role": "member"},
+    "communities:manage_members": {},
+    "communities:manage_rule": {"title": "Edited", "explanation": "Edited"},
+}
+FACILITATOR_POSTS = {
+    "communities:manage_rule_move": {"direction": "1"},
+    "communities:manage_rule_delete": {},
+    "communities:manage_charter_publish": {"is_material": "on", "summary": "Changed"},
+    "communities:manage_request_decide": {"action": "approve", "message": "Welcome"},
+    "communities:manage_invitation_revoke": {},
+    "communities:manage_invitation_resend": {},
+    "communities:manage_member": {"action": "ban", "reason": "Spam"},
+    "communities:manage_archive": {"closing_note": "Done", "confirm": "on"},
+}
+for _name, _data in FACILITATOR_WRITES.items():
+    TABLE[_name] = Entry(manage_page, may_write=only("facilitator"), data=_data)
+for _name, _data in FACILITATOR_POSTS.items():
+    TABLE[_name] = Entry(post_only, may_write=only("facilitator"), data=_data)
+
+
+# --- The world -----------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    users: dict
+    communities: dict  # vis -> Community
+    objects: dict  # vis -> {"rule", "invitation", "pending", "membership", "post", "comment"}
+
+
+def build_world() -> World:
+    users = {role: UserFactory() for role in ROLES if role not in ("anonymous", "staff")}
+    users["staff"] = StaffFactory()
+    other = CommunityFactory()
+    MembershipFactory(community=other, user=users["other_facilitator"], facilitator=True)
+    communities, objects = {}, {}
+    for vis, policy in (("public", "open"), ("members", "request"), ("hidden", "invitation")):
+        community = CommunityFactory(
+            visibility=vis, join_policy=policy, tags=["handover"], questions=["Why?", "Role?"]
+        )
+        MembershipFactory(community=community, user=users["facilitator"], facilitator=True)
+        MembershipFactory(community=community, user=users["core"], core=True)
+        membership = MembershipFactory(community=community, user=users["member"])
+        pending = MembershipFactory(community=community, user=users["pending"], pending=True)
+        MembershipFactory(community=community, user=users["banned"], banned=True)
+        invitation = InvitationFactory(community=community, email=users["invited"].email)
+        Rule.objects.create(community=community, position=0, title="Be kind")
+        post = Post.objects.create(
+            community=community,
+            author=users["member"],
+            kind=Post.Kind.EXPERIENCE,
+            title="Bedside handover",
+            tried="We tried it",
+            happened="It worked",
+            learned="Do it again",
+            published_at=community.launched_at,
+        )
+        post.tags.set(["handover"])
+        comment = Comment.objects.create(post=post, author=users["core"], body="Thanks!")
+        communities[vis] = community
+        objects[vis] = {
+            "rule": community.rules.first(),
+            "invitation": invitation,
+            "pending": pending,
+            "membership": membership,
+            "post": post,
+            "comment": comment,
+        }
+    return World(users=users, communities=communities, objects=objects)
+
+
+def url_for(name: str, pattern_params: list[str], world: World, vis: str) -> str:
+    community = world.communities[vis]
+    obj = world.objects[vis]
+    kwargs = {}
+    for param in pattern_params:
+        if param == "slug":
+            kwargs["slug"] = community.slug
+        elif param == "token":
+            kwargs["token"] = obj["invitation"].token
+        elif param == "tag":
+            kwargs["tag"] = "handover"
+        elif param == "kind":
+            kwargs["kind"] = "experience"
+        elif param == "pk":
+            kwargs["pk"] = _pk_for(name, world, vis)
+        else:
+            raise AssertionError(f"No value for URL parameter {param!r} of {name}")
+    return reverse(name, kwargs=kwargs)
+
+
+def _pk_for(name: str, world: World, vis: str) -> int:
+    obj = world.objects[vis]
+    if name.startswith("communities:manage_rule"):
+        return obj["rule"].pk
+    if name == "communities:manage_request_decide":
+        return obj["pending"].pk
+    if name.startswith("communities:manage_invitation"):
+        return obj["invitation"].pk
+    if name == "communities:manage_member":
+        return obj["membership"].pk
+    if name.startswith("practices:comment_"):
+        return obj["comment"].pk
+    if name.startswith("practices:"):
+        return obj["post"].pk
+    if name == "members:profile":
+        return world.users["member"].pk
+    raise AssertionError(f"No object for {name}")
+
+
+def _patterns(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            ns = p.namespace or ""
+            full = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            if ns in EXTERNAL_NAMESPACES:
+                continue
+            yield from _patterns(p, full)
+        elif isinstance(p, URLPattern) and p.name:
+            name = f"{namespace}:{p.name}" if namespace else p.name
+            if name.startswith(EXTERNAL_PREFIXES):
+                continue
+            yield name, list(p.pattern.regex.groupindex)
+
+
+ROUTES = sorted(dict(_patterns()).items())
+
+
+def test_every_url_pattern_has_an_entry_in_the_access_table():
+    missing = [name for name, _params in ROUTES if name not in TABLE]
+    assert not missing, f"Decide who may see these pages, then add them to TABLE: {missing}"
+
+
+def _fingerprint() -> str:
+    """A digest of every row the site's writes could touch."""
+    digest = hashlib.sha256()
+    for app in ("communities", "practices", "members", "taggit"):
+        for model in apps.get_app_config(app).get_models():
+            rows = model.objects.order_by("pk").values()
+            for row in rows:
+                row.pop("last_login", None)
+                digest.update(json.dumps(row, default=str, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _client_for(client, world: World, role: str):
+    client.logout()
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    return client
+
+
+@pytest.mark.parametrize(("name", "params"), ROUTES, ids=[r[0] for r in ROUTES])
+def test_access(client, db, name, params):
+    entry = TABLE.get(name)
+    if entry is None:
+        pytest.fail(f"{name} has no entry in the access table")
+    world = build_world()
+    mismatches = []
+    for vis in VISIBILITIES:
+        url = url_for(name, params, world, vis)
+        for role in ROLES:
+            expected = entry.get(role, vis)
+            status = _client_for(client, world, role).get(url).status_code
+            if status != expected:
+                mismatches.append(f"GET {vis:<8} {role:<18} expected {expected}, got {status}")
+    assert not mismatches, f"{name}:\n" + "\n".join(mismatches)
+
+
+WRITE_ROUTES = [(n, p) for n, p in ROUTES if TABLE.get(n) and TABLE[n].may_write]
+
+
+@pytest.mark.parametrize(("name", "params"), WRITE_ROUTES, ids=[r[0] for r in WRITE_ROUTES])
+def test_refused_writes_change_nothing(client, db, name, params):
+    entry = TABLE[name]
+    world = build_world()
+    failures = []
+    for vis in VISIBILITIES:
+        url = url_for(name, params, world, vis)
+        for role in ROLES:
+            if entry.may_write(role, vis):
+                continue
+            before = _fingerprint()
+            response = _client_for(client, world, role).post(url, entry.data or {})
+            after = _fingerprint()
+            if after != before:
+                failures.append(f"POST {vis:<8} {role:<18} changed data ({response.status_code})")
+            elif response.status_code not in entry.refused:
+                failures.append(f"POST {vis:<8} {role:<18} answered {response.status_code}")
+    assert not failures, f"{name}:\n" + "\n".join(failures)
+
+
+def test_private_community_is_the_same_404_as_a_missing_one(client, db):
+    world = build_world()
+    client.force_login(world.users["outsider"])
+    hidden = client.get(reverse("communities:detail", args=[world.communities["hidden"].slug]))
+    missing = client.get(reverse("communities:detail", args=["no-such-community"]))
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.content == missing.content
+    assert Community.objects.filter(pk=world.communities["hidden"].pk).exists()
+    assert Membership.objects.count() > 0
