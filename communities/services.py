@@ -109,10 +109,20 @@ def community_create(
 
 @transaction.atomic
 def community_update(*, community: Community, by, **fields) -> Community:
+    """Change a community's settings; `tags` (a list of topic names) replaces its topics.
+
+    Only the given fields are written, so counters and the stage changed meanwhile by
+    someone else are not overwritten. An archived community is read-only.
+    """
+    _check_editable(community)
+    tags = fields.pop("tags", None)
     for name, value in fields.items():
         setattr(community, name, value)
     community.full_clean()
-    community.save()
+    if fields:
+        community.save(update_fields=list(fields))
+    if tags is not None:
+        community.tags.set(list(tags))
     return community
 
 
@@ -304,6 +314,7 @@ def rule_delete(*, rule: Rule) -> None:
 @transaction.atomic
 def rules_reorder(*, community: Community, rule_ids: Sequence[int]) -> None:
     """Put the community's rules in the given order; unknown ids are ignored."""
+    _check_editable(community)
     rules = {r.pk: r for r in community.rules.all()}
     ordered = [rules[pk] for pk in rule_ids if pk in rules]
     ordered += [r for pk, r in rules.items() if pk not in set(rule_ids)]
@@ -407,6 +418,7 @@ def _notify_charter_change(community: Community, version: CharterVersion) -> Non
 @transaction.atomic
 def questions_set(*, community: Community, texts: Iterable[str]) -> list[JoinQuestion]:
     """Replace the applicants' questions (at most five, blanks dropped)."""
+    _check_editable(community)
     cleaned = [t.strip() for t in texts if t and t.strip()]
     if len(cleaned) > MAX_JOIN_QUESTIONS:
         raise ValidationError(_("Ask at most %(n)d questions.") % {"n": MAX_JOIN_QUESTIONS})
@@ -794,13 +806,19 @@ def invitation_resend(*, invitation: Invitation, by) -> Invitation:
     """Send a fresh link for an unaccepted invitation (the old link stops working)."""
     if invitation.accepted_at is not None:
         raise ValidationError(_("This invitation has already been accepted."))
-    return invitations_create(
+    created = invitations_create(
         community=invitation.community,
         by=by,
         emails=[invitation.email],
         role=invitation.role,
         message=invitation.message,
-    )[0]
+    )
+    if not created:
+        raise ValidationError(
+            _("%(email)s is already a member or is banned; no invitation was sent.")
+            % {"email": invitation.email}
+        )
+    return created[0]
 
 
 def invitation_check(*, invitation: Invitation, user) -> None:
@@ -949,6 +967,7 @@ def onboarding_configure(
     intro: bool,
     pinned: bool,
 ) -> Community:
+    _check_editable(community)
     community.welcome_message = welcome_message
     community.onboarding_profile = profile
     community.onboarding_intro = intro
