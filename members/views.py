@@ -4,7 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from communities.models import Community, Membership
+from practices.models import Comment, Post
+
 from .forms import ProfileForm
+
+PROFILE_ITEMS = 10
 
 
 @login_required
@@ -19,5 +24,36 @@ def profile_edit(request):
 
 @login_required
 def profile(request, pk: int):
+    """A member's page: only what the viewer may read of their contributions.
+
+    Posts, answers and memberships all go through the same scoped querysets as every
+    other page, and the counts are taken from those same querysets.
+    """
     member = get_object_or_404(get_user_model().objects.filter(is_active=True), pk=pk)
-    return render(request, "members/user_detail.html", {"member": member})
+    viewer = request.user
+    experiences = Post.objects.visible_to(viewer).filter(author=member, kind=Post.Kind.EXPERIENCE)
+    answers = Comment.objects.visible_to(viewer).filter(
+        author=member, post__kind=Post.Kind.CHALLENGE
+    )
+    # Who belongs to a community is part of its content (like its member list), so
+    # memberships show only where the viewer may read the community's content.
+    memberships = (
+        Membership.objects.active()
+        .filter(user=member, community__in=Community.objects.readable_by(viewer))
+        .select_related("community")
+        .prefetch_related("can_help_with")
+        .order_by("community__name")
+    )
+    context = {
+        "member": member,
+        "experiences": list(
+            experiences.select_related("community").order_by("-published_at")[:PROFILE_ITEMS]
+        ),
+        "experience_count": experiences.count(),
+        "answers": list(
+            answers.select_related("post__community").order_by("-created_at")[:PROFILE_ITEMS]
+        ),
+        "answer_count": answers.count(),
+        "memberships": list(memberships),
+    }
+    return render(request, "members/user_detail.html", context)

@@ -1,23 +1,269 @@
-"""Work in progress: being written now."""
+"""Finding knowledge across communities: search, similar experiences, lessons, topics.
 
-from django.http import Http404
+Every list here starts from `Post.objects.visible_to(request.user)`: what a viewer may
+not read never shows up, whichever page they come through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from taggit.models import Tag
+
+from communities.models import Community
+
+from . import services
+from .models import Post, PostTag, TagFollow
+from .search import CANDIDATES, search_posts, similar_experiences
+from .search_forms import LessonsFilterForm, SearchForm
+from .tags import normalise_tag
+
+SEARCH_PAGE_SIZE = 20
+TAG_PAGE_SIZE = 20
+LESSON_TOPICS_PER_PAGE = 6
+LESSONS_PER_TOPIC = 5
+LESSONS_PER_PAGE = 20
+# The library groups the newest lessons only, so its cost does not grow with the archive.
+LESSON_WINDOW = 1000
 
 
-def search(request, *args, **kwargs):
-    raise Http404
+def _fragment_or_page(request, template: str, fragment: str) -> str:
+    """The full page, or only `fragment` of it when htmx asks for a part of the page."""
+    if request.htmx and not request.htmx.boosted:
+        return f"{template}#{fragment}"
+    return template
 
 
-def similar(request, *args, **kwargs):
-    raise Http404
+def _offset(request, *, maximum: int = 10_000) -> int:
+    try:
+        return min(max(int(request.GET.get("offset", 0)), 0), maximum)
+    except (TypeError, ValueError):
+        return 0
 
 
-def lessons(request, *args, **kwargs):
-    raise Http404
+def _readable_communities(user) -> list[Community]:
+    """The communities for the filter menus: one query, only what the menus need."""
+    return list(
+        Community.objects.readable_by(user).only("pk", "slug", "name").order_by("name", "pk")
+    )
 
 
-def tag(request, *args, **kwargs):
-    raise Http404
+def _find_tag(value: str) -> Tag | None:
+    """A topic by its slug or by its (normalised) name."""
+    return Tag.objects.filter(Q(slug=value) | Q(name=normalise_tag(value))).first()
 
 
-def tag_follow(request, *args, **kwargs):
-    raise Http404
+@dataclass
+class OffsetPage:
+    """Previous/next paging without counting every row: `has_more` comes from limit + 1."""
+
+    items: list
+    offset: int
+    limit: int
+    has_more: bool
+
+    @classmethod
+    def from_rows(cls, rows: list, *, offset: int, limit: int) -> OffsetPage:
+        return cls(items=rows[:limit], offset=offset, limit=limit, has_more=len(rows) > limit)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.offset > 0
+
+    @property
+    def previous_offset(self) -> int:
+        return max(self.offset - self.limit, 0)
+
+    @property
+    def next_offset(self) -> int:
+        return self.offset + self.limit
+
+
+# --- Search --------------------------------------------------------------------------
+
+
+def search(request):
+    form = SearchForm(request.GET or None, communities=_readable_communities(request.user))
+    filters = form.filters()
+    page = search_posts(
+        request.user,
+        filters.get("q", ""),
+        community=filters.get("community"),
+        kind=filters.get("kind"),
+        outcome=filters.get("outcome"),
+        tag=filters.get("tag"),
+        limit=SEARCH_PAGE_SIZE,
+        offset=_offset(request, maximum=CANDIDATES),
+    )
+    has_filters = any(filters.get(k) for k in ("community", "kind", "outcome", "tag"))
+    context = {"form": form, "page": page, "query": page.query, "has_filters": has_filters}
+    template = _fragment_or_page(request, "practices/search/search.html", "results")
+    return render(request, template, context)
+
+
+def similar(request):
+    """While someone types a title: experiences members already shared on that subject."""
+    community = None
+    if slug := request.GET.get("community", "").strip():
+        community = Community.objects.readable_by(request.user).filter(slug=slug).first()
+    posts = similar_experiences(request.user, request.GET.get("title", ""), community=community)
+    if not posts:
+        return HttpResponse("")
+    return render(request, "practices/search/similar.html", {"posts": posts})
+
+
+# --- Lessons library -----------------------------------------------------------------
+
+
+@dataclass
+class LessonTopic:
+    tag_name: str
+    tag_slug: str
+    lessons: list[Post] = field(default_factory=list)
+    has_more: bool = False
+    count: int | None = None
+
+
+def _topics_with_lessons(lessons, *, offset: int) -> OffsetPage:
+    """One page of topics among the newest lessons, most used first, with up to
+    `LESSONS_PER_TOPIC` lessons each: two queries, however many lessons exist."""
+    window = lessons.order_by("-published_at").values("pk")[:LESSON_WINDOW]
+    rows = list(
+        PostTag.objects.filter(content_object__in=window)
+        .values("tag_id", "tag__name", "tag__slug")
+        .annotate(uses=Count("pk"))
+        .order_by("-uses", "tag__name")[offset : offset + LESSON_TOPICS_PER_PAGE + 1]
+    )
+    page = OffsetPage.from_rows(rows, offset=offset, limit=LESSON_TOPICS_PER_PAGE)
+    topics = {
+        row["tag_id"]: LessonTopic(
+            tag_name=row["tag__name"], tag_slug=row["tag__slug"], count=row["uses"]
+        )
+        for row in page.items
+    }
+    if not topics:
+        page.items = []
+        return page
+    newest_first = [F("content_object__published_at").desc(), F("content_object_id").desc()]
+    tagged = (
+        PostTag.objects.filter(tag_id__in=list(topics), content_object__in=window)
+        .annotate(position=Window(RowNumber(), partition_by=[F("tag_id")], order_by=newest_first))
+        .filter(position__lte=LESSONS_PER_TOPIC + 1)
+        .select_related("content_object__community", "content_object__author")
+        .order_by("tag_id", "position")
+    )
+    for item in tagged:
+        topic = topics[item.tag_id]
+        if len(topic.lessons) < LESSONS_PER_TOPIC:
+            topic.lessons.append(item.content_object)
+        else:
+            topic.has_more = True
+    page.items = list(topics.values())
+    return page
+
+
+def lessons(request):
+    """What members learned and would recommend, grouped by topic."""
+    form = LessonsFilterForm(request.GET or None, communities=_readable_communities(request.user))
+    filters = form.filters()
+    library = (
+        Post.objects.visible_to(request.user).filter(kind=Post.Kind.EXPERIENCE).exclude(learned="")
+    )
+    if community := filters.get("community"):
+        library = library.filter(community=community)
+    offset = _offset(request)
+    topic = None
+    if tag_value := filters.get("tag"):
+        # One topic: its lessons, newest first, page by page.
+        tag = _find_tag(tag_value)
+        rows = []
+        if tag is not None:
+            rows = list(
+                library.filter(pk__in=PostTag.objects.filter(tag=tag).values("content_object"))
+                .select_related("community", "author")
+                .order_by("-published_at", "-pk")[offset : offset + LESSONS_PER_PAGE + 1]
+            )
+        page = OffsetPage.from_rows(rows, offset=offset, limit=LESSONS_PER_PAGE)
+        topic = LessonTopic(
+            tag_name=tag.name if tag else tag_value,
+            tag_slug=tag.slug if tag else tag_value,
+            lessons=page.items,
+        )
+    else:
+        page = _topics_with_lessons(library, offset=offset)
+    context = {
+        "form": form,
+        "page": page,
+        "topic": topic,
+        "topics": ([topic] if topic.lessons else []) if topic else page.items,
+        "community": filters.get("community"),
+    }
+    return render(request, "practices/search/lessons.html", context)
+
+
+# --- Topics --------------------------------------------------------------------------
+
+
+def tag(request, tag: str):
+    """Posts on one topic across every community the viewer can read.
+
+    An unknown topic looks like a topic without posts, so the page does not tell
+    whether a topic is used only in communities the viewer cannot read.
+    """
+    topic = _find_tag(tag)
+    offset = _offset(request)
+    rows = []
+    if topic is not None:
+        rows = list(
+            Post.objects.visible_to(request.user)
+            .filter(pk__in=PostTag.objects.filter(tag=topic).values("content_object"))
+            .with_list_related()
+            .order_by("-published_at", "-pk")[offset : offset + TAG_PAGE_SIZE + 1]
+        )
+    page = OffsetPage.from_rows(rows, offset=offset, limit=TAG_PAGE_SIZE)
+    is_following = bool(
+        topic
+        and request.user.is_authenticated
+        and TagFollow.objects.filter(user=request.user, tag=topic).exists()
+    )
+    context = {
+        "tag_name": topic.name if topic else normalise_tag(tag),
+        "topic": topic,
+        "page": page,
+        "is_following": is_following,
+        # Following is offered for topics the viewer can see posts on (or already follows).
+        "can_follow": bool(topic and (page.items or page.has_previous or is_following)),
+    }
+    return render(request, "practices/search/tag.html", context)
+
+
+@require_POST
+@login_required
+def tag_follow(request, tag: str):
+    topic = _find_tag(tag)
+    if topic is None:
+        raise Http404
+    follow = request.POST.get("follow") == "1"
+    following = TagFollow.objects.filter(user=request.user, tag=topic).exists()
+    visible = Post.objects.visible_to(request.user).filter(
+        pk__in=PostTag.objects.filter(tag=topic).values("content_object")
+    )
+    if follow and not following and not visible.exists():
+        raise Http404
+    services.tag_follow_set(tag=topic, user=request.user, active=follow)
+    context = {"topic": topic, "is_following": follow, "can_follow": True}
+    if request.htmx:
+        return render(request, "practices/search/tag.html#follow", context)
+    if follow:
+        messages.success(request, _("You follow #%(tag)s now.") % {"tag": topic.name})
+    else:
+        messages.success(request, _("You no longer follow #%(tag)s.") % {"tag": topic.name})
+    return redirect("practices:tag", tag=topic.slug)
