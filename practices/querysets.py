@@ -5,6 +5,16 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+# Orderings of a community's feed. Each ends with a unique column so that keyset
+# ("older posts") pagination is exact; the first two match the partial indexes on
+# (community, -published_at) and (community, -last_activity_at).
+FEED_SORTS: dict[str, tuple[str, ...]] = {
+    "newest": ("-published_at", "-pk"),
+    "active": ("-last_activity_at", "-pk"),
+    "helpful": ("-helpful_count", "-published_at", "-pk"),
+}
+DEFAULT_FEED_SORT = "newest"
+
 
 class PostQuerySet(models.QuerySet):
     def published(self) -> PostQuerySet:
@@ -32,6 +42,36 @@ class PostQuerySet(models.QuerySet):
 
     def with_list_related(self) -> PostQuerySet:
         return self.select_related("community", "author").prefetch_related("tags")
+
+    def pinned(self) -> PostQuerySet:
+        """Starter posts the facilitators pinned, newest first (chain after `visible_to`)."""
+        return self.filter(is_pinned=True).order_by("-published_at", "-pk")
+
+    def for_feed(
+        self,
+        community,
+        *,
+        sort: str = DEFAULT_FEED_SORT,
+        kind: str = "",
+        outcome: str = "",
+        tag: str = "",
+        open_challenges: bool = False,
+    ) -> PostQuerySet:
+        """A community's posts in feed order with what a list item shows.
+
+        Chain after `visible_to(user)`: `Post.objects.visible_to(user).for_feed(community)[:5]`.
+        `tag` is a tag slug; `open_challenges` keeps challenges without a helpful answer.
+        """
+        qs = self.filter(community=community)
+        if open_challenges:
+            qs = qs.filter(kind="challenge", answered_at__isnull=True)
+        elif kind:
+            qs = qs.filter(kind=kind)
+        if outcome:
+            qs = qs.filter(outcome=outcome)
+        if tag:
+            qs = qs.filter(tags__slug=tag)
+        return qs.order_by(*FEED_SORTS.get(sort, FEED_SORTS[DEFAULT_FEED_SORT])).with_list_related()
 
 
 class CommentQuerySet(models.QuerySet):

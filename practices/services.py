@@ -293,6 +293,8 @@ def comment_mark_helpful(*, comment: Comment, by, helpful: bool = True) -> Comme
     post = comment.post
     if not can_mark_helpful(by, post):
         raise PermissionDenied(_("Only the author or a facilitator can mark answers."))
+    if helpful and not post.is_challenge:
+        raise ValidationError(_("Only answers to a challenge are marked as helpful."))
     if comment.author_id == by.pk and helpful and post.author_id == by.pk:
         raise ValidationError(_("You cannot mark your own answer as helpful."))
     comment.marked_helpful_at = timezone.now() if helpful else None

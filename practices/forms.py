@@ -1,0 +1,198 @@
+"""Forms for posts and the conversation: validation only; views hand the data to services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from taggit.forms import TagField
+from taggit.utils import edit_string_for_tags
+
+from .models import Comment, Post, Reaction
+from .querysets import DEFAULT_FEED_SORT
+from .services import REQUIRED, content_fields
+
+MARKDOWN_HELP = _("Markdown works: **bold**, *italic*, lists and links.")
+
+
+class PostForm(forms.Form):
+    """The structured form of an experience or a challenge.
+
+    Which fields are required depends on the button: publishing needs the essentials,
+    a draft only a title. The HTML `required` attribute is left to the server so that
+    "Save draft" never gets blocked by the browser.
+    """
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    situation = forms.CharField(label=_("Situation and context"), widget=forms.Textarea)
+    tried = forms.CharField(label=_("What I tried"), widget=forms.Textarea)
+    happened = forms.CharField(label=_("What happened"), widget=forms.Textarea)
+    outcome = forms.ChoiceField(
+        label=_("How did it turn out?"),
+        choices=[
+            (Post.Outcome.WORKED, _("It worked")),
+            (Post.Outcome.MIXED, _("Mixed results")),
+            (Post.Outcome.FAILED, _("It did not work")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    learned = forms.CharField(label=_("What I learned"), widget=forms.Textarea)
+    recommend = forms.CharField(label=_("What I would recommend"), widget=forms.Textarea)
+    help_wanted = forms.CharField(label=_("What would help"), widget=forms.Textarea)
+    tags = TagField(
+        label=_("Topics"),
+        help_text=_("Separate topics with commas, for example: handover, night shift."),
+    )
+
+    LABELS = {
+        Post.Kind.EXPERIENCE: {
+            "title": (_("Title"), _("One line that says what you tried.")),
+            "situation": (
+                _("Situation and context"),
+                _("Where, who, what was at stake. Leave out names and anything confidential."),
+            ),
+            "tried": (_("What I tried"), MARKDOWN_HELP),
+            "happened": (_("What happened"), _("The good and the bad, as it really went.")),
+            "learned": (
+                _("What I learned"),
+                _("The lesson someone else could use. This is what the feed shows."),
+            ),
+            "recommend": (
+                _("What I would recommend"),
+                _("To someone about to try the same thing."),
+            ),
+        },
+        Post.Kind.CHALLENGE: {
+            "title": (_("Your question in one line"), _("For example: How do you keep …?")),
+            "situation": (_("The situation"), _("What is going on, and what is at stake.")),
+            "tried": (_("What I already tried"), MARKDOWN_HELP),
+            "help_wanted": (
+                _("What would help"),
+                _("Experiences, a method, a contact, a second opinion …"),
+            ),
+        },
+    }
+
+    def __init__(self, *args, kind: str, publishing: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.publishing = publishing
+        keep = {*content_fields(kind), "tags"}
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+        required = set(REQUIRED[kind])
+        for name, field in self.fields.items():
+            label, help_text = self.LABELS.get(kind, {}).get(name, (field.label, field.help_text))
+            field.label, field.help_text = label, help_text
+            # Required-ness is checked in clean(); the label says what is needed.
+            field.required = False
+            field.is_essential = name in required
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs["rows"] = 4
+        self.fields["title"].widget.attrs.update(autocomplete="off")
+        if "tags" in self.fields:
+            self.fields["tags"].widget.attrs.update(list="community-topics", autocomplete="off")
+
+    @classmethod
+    def for_post(cls, post: Post, data=None, *, publishing: bool = True) -> PostForm:
+        initial = {f: getattr(post, f) for f in content_fields(post.kind)}
+        initial["tags"] = edit_string_for_tags(list(post.tags.all()))
+        return cls(data, kind=post.kind, publishing=publishing, initial=initial)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.publishing:
+            names, message = REQUIRED[self.kind], _("Please fill this in before publishing.")
+        else:
+            names, message = ("title",), _("A draft needs at least a title.")
+        for name in names:
+            if name in self.fields and not str(cleaned.get(name) or "").strip():
+                self.add_error(name, message)
+        return cleaned
+
+    def service_data(self) -> dict:
+        return {f: self.cleaned_data.get(f) or "" for f in content_fields(self.kind)}
+
+    def service_tags(self) -> list[str]:
+        return list(self.cleaned_data.get("tags") or [])
+
+
+class FeedFilterForm(forms.Form):
+    SORTS = [
+        ("newest", _("Newest")),
+        ("active", _("Most active")),
+        ("helpful", _("Most helpful")),
+    ]
+    SHOW = [
+        ("", _("Everything")),
+        (Post.Kind.EXPERIENCE, _("Experiences")),
+        (Post.Kind.CHALLENGE, _("Challenges")),
+        ("open", _("Open challenges")),
+    ]
+
+    sort = forms.ChoiceField(label=_("Sort by"), choices=SORTS, required=False)
+    kind = forms.ChoiceField(label=_("Show"), choices=SHOW, required=False)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[("", _("Any outcome")), *Post.Outcome.choices],
+        required=False,
+    )
+    tag = forms.CharField(required=False, widget=forms.HiddenInput, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("sort", "kind", "outcome"):
+            self.fields[name].widget.attrs["data-autosubmit"] = ""
+
+    def filters(self) -> dict:
+        """Keyword arguments for `PostQuerySet.for_feed`; invalid values are ignored."""
+        data = self.cleaned_data if self.is_valid() else {}
+        kind = data.get("kind", "")
+        return {
+            "sort": data.get("sort") or DEFAULT_FEED_SORT,
+            "kind": "" if kind == "open" else kind,
+            "open_challenges": kind == "open",
+            "outcome": data.get("outcome", ""),
+            "tag": (data.get("tag") or "").strip(),
+        }
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your comment"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10_000,
+        help_text=_("Markdown works. Mention a member with @ and their handle, e.g. @ada-osei."),
+        error_messages={"required": _("Write something before you send the comment.")},
+    )
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class CommentEditForm(forms.ModelForm):
+    class Meta:
+        model = Comment
+        fields = ["body"]
+        labels = {"body": _("Your comment")}
+        widgets = {"body": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class AppliedForm(forms.Form):
+    note = forms.CharField(
+        label=_("How did it go? (optional)"),
+        max_length=280,
+        required=False,
+        help_text=Reaction._meta.get_field("note").help_text,
+    )
+
+
+class HideForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is it hidden?"),
+        max_length=300,
+        required=False,
+        help_text=_("The author sees this reason."),
+    )
