@@ -136,6 +136,34 @@ def _fields(spec: dict) -> dict:
     return {k: spec[k] for k in keys if k in spec}
 
 
+def _seed_post(community: Community, owner, users: dict) -> None:
+    """The launch checklist asks for one seed experience before a community opens."""
+    from practices import demo as practices_demo
+    from practices import services as practices_services
+
+    if practices_demo.starter_post(community, users) is not None:
+        return
+    post = practices_services.post_create(
+        community=community,
+        author=owner,
+        kind="experience",
+        data={
+            "title": "A buddy and a 30-60-90 plan beat our two-day onboarding bootcamp",
+            "situation": "Fully remote team of nine; three new engineers joined in one month.",
+            "tried": "Instead of a two-day video bootcamp, every new hire got a buddy for "
+            "daily 15-minute calls and a written 30-60-90 day plan agreed in week one.",
+            "happened": "All three shipped a change in their first week. One buddy pairing "
+            "did not work (time zones six hours apart) and we swapped after ten days.",
+            "outcome": "mixed",
+            "learned": "A buddy in the same time zone matters more than the content of the "
+            "first week. The written plan made progress visible for both sides.",
+            "recommend": "Pick buddies by time zone first, then by skills.",
+        },
+        tags=["onboarding", "buddy systems"],
+    )
+    practices_services.post_set_pinned(post=post, by=owner, pinned=True)
+
+
 def _build(spec: dict, users: dict) -> Community:
     owner = users[spec["facilitator"]]
     community = services.community_create(
@@ -174,6 +202,7 @@ def _build(spec: dict, users: dict) -> Community:
         services.invitations_create(
             community=community, by=owner, emails=["co-facilitator@practica.test"], role="core"
         )
+    _seed_post(community, owner, users)
     community = services.community_launch(community=community, by=owner)
     by_email = {u.email: u for u in users.values()}
     for invitation in community.invitations.open().filter(email__in=list(by_email)):

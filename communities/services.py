@@ -218,7 +218,7 @@ def _seed_post_item(community: Community) -> ChecklistItem | None:
         seed_post_count(community) > 0,
         True,
         _("Newcomers learn by example: share one experience before opening."),
-        "communities:detail",
+        "practices:feed",
     )
 
 

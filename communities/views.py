@@ -212,11 +212,26 @@ def detail(request, slug: str):
         context["login_url"] = _login_url(request)
     elif state == JoinState.INVITED:
         context["invitation"] = open_invitation(request.user, community)
+    if context["can_read"]:
+        context.update(_recent_posts(request.user, community))
     membership = context["membership"]
     if membership and membership.is_active and membership.onboarding_completed_at is None:
         context["show_onboarding"] = True
         context.update(_onboarding_context(membership))
     return render(request, "communities/community_detail.html", context)
+
+
+RECENT_POSTS = 5
+
+
+def _recent_posts(user, community: Community) -> dict:
+    """Starter posts and the latest experiences and challenges, for readers."""
+    from practices.models import Post
+
+    visible = Post.objects.visible_to(user)
+    pinned = list(visible.filter(community=community).pinned().with_list_related()[:RECENT_POSTS])
+    recent = list(visible.for_feed(community).filter(is_pinned=False)[:RECENT_POSTS])
+    return {"pinned_posts": pinned, "recent_posts": recent}
 
 
 # --- Joining and leaving --------------------------------------------------------------

@@ -618,23 +618,40 @@ def _backdate(post: Post, when) -> None:
     post.created_at = post.published_at = post.last_activity_at = when
 
 
+def _create_post(community: Community, item: dict, users: dict) -> Post:
+    existing = community.posts.filter(title=item["title"]).first()
+    if existing is not None:
+        return existing
+    data = {f: item[f] for f in (*CONTENT_FIELDS, "help_wanted") if f in item}
+    post = services.post_create(
+        community=community,
+        author=users[item["author"]],
+        kind=item["kind"],
+        data=data,
+        tags=item["tags"],
+    )
+    _backdate(post, timezone.now() - timedelta(days=item["days"], hours=3))
+    if item.get("pinned"):
+        facilitator = community.memberships.facilitators().select_related("user").first()
+        services.post_set_pinned(post=post, by=facilitator.user, pinned=True)
+    return post
+
+
+def starter_post(community: Community, users: dict) -> Post | None:
+    """The community's pinned starter post, written by its facilitator before launch
+    (the launch checklist asks for a seed experience). None if it has no demo posts."""
+    spec = DEMO.get(community.slug)
+    if spec is None:
+        return None
+    item = next(i for i in spec["posts"] if i.get("pinned"))
+    return _create_post(community, item, users)
+
+
 def _seed_community(community: Community, spec: dict, users: dict) -> int:
     now = timezone.now()
     posts: dict[str, Post] = {}
     for item in spec["posts"]:
-        data = {f: item[f] for f in (*CONTENT_FIELDS, "help_wanted") if f in item}
-        post = services.post_create(
-            community=community,
-            author=users[item["author"]],
-            kind=item["kind"],
-            data=data,
-            tags=item["tags"],
-        )
-        _backdate(post, now - timedelta(days=item["days"], hours=3))
-        if item.get("pinned"):
-            facilitator = community.memberships.facilitators().select_related("user").first()
-            services.post_set_pinned(post=post, by=facilitator.user, pinned=True)
-        posts[item["key"]] = post
+        posts[item["key"]] = _create_post(community, item, users)
     comments: dict[str, Comment] = {}
     for number, item in enumerate(spec["comments"], start=1):
         post = posts[item["post"]]
@@ -666,7 +683,8 @@ def seed(*, users: dict, stdout) -> None:
         stage=Community.Stage.ARCHIVED
     )
     for community in communities:
-        demo_titles = [item["title"] for item in DEMO[community.slug]["posts"]]
+        # The starter post exists from before launch; the rest marks a seeded community.
+        demo_titles = [i["title"] for i in DEMO[community.slug]["posts"] if not i.get("pinned")]
         if community.posts.filter(title__in=demo_titles).exists():
             continue
         created += _seed_community(community, DEMO[community.slug], users)

@@ -32,6 +32,13 @@ def content_fields(kind: str) -> tuple[str, ...]:
     return EXPERIENCE_FIELDS if kind == Post.Kind.EXPERIENCE else CHALLENGE_FIELDS
 
 
+def seed_post_count(community: Community) -> int:
+    """Published experiences in a community: the launch checklist wants at least one."""
+    return Post.objects.filter(
+        community=community, kind=Post.Kind.EXPERIENCE, status=Post.Status.PUBLISHED
+    ).count()
+
+
 def member_handle(user) -> str:
     """How to @mention a member: their display name as a slug, e.g. @ada-osei."""
     return slugify(user.display_name) or f"member-{user.pk}"

@@ -10,8 +10,8 @@ allowed person) changes nothing.
 from __future__ import annotations
 
 import hashlib
-import re
 import json
+import re
 from dataclasses import dataclass
 
 import pytest

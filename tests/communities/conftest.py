@@ -4,25 +4,13 @@ import pytest
 
 from communities import services
 from communities.models import Community, Membership, MembershipEvent
+from tests import builders
 from tests.factories import UserFactory
 
 
 def ready_for_launch(community: Community, facilitator) -> Community:
     """Everything the launch checklist asks for, done through the services."""
-    services.community_update(
-        community=community,
-        by=facilitator,
-        purpose="We compare how we hand over patients between shifts.",
-    )
-    services.charter_publish(community=community, by=facilitator, is_material=True)
-    services.onboarding_configure(
-        community=community, welcome_message="Welcome!", profile=True, intro=True, pinned=False
-    )
-    services.invitations_create(
-        community=community, by=facilitator, emails=["co@practica.test"], role="core"
-    )
-    community.refresh_from_db()
-    return community
+    return builders.make_ready_for_launch(community, facilitator)
 
 
 def add_member(community: Community, user=None, *, role: str = "member") -> Membership:

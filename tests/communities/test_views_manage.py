@@ -341,12 +341,13 @@ def test_the_launch_checklist_shows_progress_and_links_to_each_fix(client, plann
     response = client.get(url("manage_launch", planned))
 
     page = page_text(response)
-    assert "1 of 6 done" in page
-    assert "5 required items are still missing." in page
+    assert "1 of 7 done" in page
+    assert "6 required items are still missing." in page
     assert re.search(r'<button type="submit" class="button button--large" disabled', page)
     assert f'href="{url("manage_onboarding", planned)}#id_welcome_message"' in page
     assert f'href="{url("manage_invitations", planned)}#id_emails"' in page
     assert f'href="{url("manage", planned)}#id_purpose"' in page
+    assert f'href="/c/{planned.slug}/posts/"' in page
 
 
 def test_launching_with_missing_items_is_refused_with_a_clear_message(client, planned, facilitator):
@@ -366,7 +367,7 @@ def test_facilitators_launch_a_ready_community(client, planned, facilitator):
     ready_for_launch(planned, facilitator)
     client.force_login(facilitator)
     page = page_text(client.get(url("manage_launch", planned)))
-    assert "6 of 6 done" in page
+    assert "7 of 7 done" in page
     assert "Everything required is in place." in page
 
     response = client.post(url("manage_launch", planned))

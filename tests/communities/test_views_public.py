@@ -769,3 +769,33 @@ def test_another_member_cannot_use_an_accepted_invitation(client, user):
     page = page_of(client.get(invitation.get_absolute_url()))
 
     assert "This invitation has already been used." in page
+
+
+@pytest.mark.parametrize("size", [2, 25])
+def test_community_page_shows_recent_and_starter_posts_in_a_fixed_number_of_queries(
+    client, size, django_assert_max_num_queries
+):
+    from practices import services as practices_services
+
+    community = CommunityFactory(tags=["handover"])
+    facilitator = MembershipFactory(community=community, facilitator=True).user
+    member = MembershipFactory(community=community).user
+    for number in range(size):
+        post = practices_services.post_create(
+            community=community,
+            author=member,
+            kind="experience",
+            data={"title": f"Lesson {number}", "tried": "t", "happened": "h", "learned": "l"},
+            tags=["handover", f"topic {number}"],
+        )
+    practices_services.post_set_pinned(post=post, by=facilitator, pinned=True)
+    url = community.get_absolute_url()
+
+    with django_assert_max_num_queries(9):
+        page = client.get(url).content.decode()
+    assert "Start here" in page and f"Lesson {size - 1}" in page
+    assert page.count('class="card post-item') == min(size - 1, 5) + 1  # pinned not repeated
+
+    client.force_login(member)
+    with django_assert_max_num_queries(12):
+        assert client.get(url).status_code == 200

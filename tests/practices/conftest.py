@@ -9,30 +9,19 @@ from communities import services as community_services
 from communities.models import Community, Membership
 from practices import services
 from practices.models import Comment, Post
+from tests import builders
 from tests.factories import UserFactory
 
 
 def launch_community(facilitator, *, name: str = "Safe handovers", **fields) -> Community:
-    """A launched community set up the way a facilitator does it (public and open by default)."""
-    community = community_services.community_create(
-        user=facilitator, name=name, challenge="Handovers lose things.", kind="practice", **fields
-    )
-    Community.objects.filter(pk=community.pk).update(
-        purpose="We compare how we hand over patients between shifts."
-    )
-    community.refresh_from_db()
-    community_services.charter_publish(community=community, by=facilitator, is_material=True)
-    community_services.onboarding_configure(
-        community=community, welcome_message="Welcome!", profile=False, intro=False, pinned=False
-    )
-    community_services.invitations_create(
-        community=community,
-        by=facilitator,
-        emails=[f"core-{community.pk}@practica.test"],
-        role="core",
-    )
-    community_services.community_launch(community=community, by=facilitator)
-    return Community.objects.get(pk=community.pk)
+    """A launched community set up the way a facilitator does it (public and open by default).
+
+    Its seed experience, needed for the launch, is removed again so that each test
+    starts from a community without posts.
+    """
+    community = builders.launch_community(facilitator, name=name, **fields)
+    Post.objects.filter(community=community).delete()
+    return community
 
 
 def add_member(community: Community, user=None, *, role: str = "member") -> Membership:

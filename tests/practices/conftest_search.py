@@ -5,8 +5,6 @@ Communities and posts are made through the services; only the data-volume helper
 rows directly (the database computes their search vectors all the same).
 """
 
-import itertools
-
 import pytest
 from django.utils import timezone
 from taggit.models import Tag
@@ -15,33 +13,20 @@ from communities import services as community_services
 from communities.models import Community
 from practices import services
 from practices.models import Post, PostTag
+from tests import builders
 from tests.factories import UserFactory
-
-_numbers = itertools.count(1)
 
 
 def launch(facilitator, *, name: str, visibility: str = "public") -> Community:
     """A launched community that anyone may join after accepting the rules."""
-    community = community_services.community_create(
-        user=facilitator,
+    return builders.launch_community(
+        facilitator,
         name=name,
         challenge="Sharing what we tried on the ward.",
-        kind="practice",
         visibility=visibility,
         join_policy="open",
         purpose="Members compare concrete practice between wards and teams.",
     )
-    community_services.charter_publish(community=community, by=facilitator, is_material=True)
-    community_services.onboarding_configure(
-        community=community, welcome_message="Welcome!", profile=False, intro=False, pinned=False
-    )
-    community_services.invitations_create(
-        community=community,
-        by=facilitator,
-        emails=[f"core-{next(_numbers)}@practica.test"],
-        role="core",
-    )
-    return community_services.community_launch(community=community, by=facilitator)
 
 
 def join(community: Community, user) -> None:
