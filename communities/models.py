@@ -108,6 +108,32 @@ class Community(models.Model):
     )
     onboarding_configured = models.BooleanField(_("onboarding steps chosen"), default=False)
     closing_note = models.TextField(_("closing note"), blank=True)
+    reminder_first_days = models.PositiveSmallIntegerField(
+        _("first onboarding reminder after (days)"), default=2
+    )
+    reminder_second_days = models.PositiveSmallIntegerField(
+        _("second onboarding reminder after (days)"), default=7
+    )
+    report_threshold = models.PositiveSmallIntegerField(
+        _("hide automatically after this many reports"), default=3
+    )
+    premoderation_posts = models.PositiveSmallIntegerField(
+        _("posts of a new member that wait for approval"),
+        default=0,
+        help_text=_("0 turns pre-moderation off."),
+    )
+    new_member_days = models.PositiveSmallIntegerField(
+        _("a member counts as new for (days)"), default=14
+    )
+    new_member_posts_per_day = models.PositiveSmallIntegerField(
+        _("posts per day for new members"), default=3
+    )
+    new_member_comments_per_day = models.PositiveSmallIntegerField(
+        _("comments per day for new members"), default=10
+    )
+    new_member_links_per_post = models.PositiveSmallIntegerField(
+        _("links per post for new members"), default=2
+    )
     tags = TaggableManager(_("topics"), blank=True, help_text=_("Comma-separated topics."))
     current_charter_number = models.PositiveIntegerField(
         _("current charter version"), default=0, editable=False
@@ -311,6 +337,10 @@ class Membership(models.Model):
     introduced_at = models.DateTimeField(null=True, blank=True)
     pinned_read_at = models.DateTimeField(null=True, blank=True)
     onboarding_completed_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    last_reminder_at = models.DateTimeField(null=True, blank=True)
+    first_post_nudge_at = models.DateTimeField(null=True, blank=True)
+    digest_opt_out = models.BooleanField(_("leave out of my digest"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = MembershipQuerySet.as_manager()
@@ -468,3 +498,112 @@ class Invitation(models.Model):
         if self.is_expired:
             return "expired"
         return "open"
+
+
+class Report(models.Model):
+    """A member reports a post or comment as breaking a rule of the charter (or "other")."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for review")
+        DISMISSED = "dismissed", _("Dismissed")
+        ACTIONED = "actioned", _("Acted on")
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made"
+    )
+    post = models.ForeignKey(
+        "practices.Post", on_delete=models.CASCADE, null=True, blank=True, related_name="reports"
+    )
+    comment = models.ForeignKey(
+        "practices.Comment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reports",
+    )
+    rule = models.ForeignKey(
+        Rule,
+        verbose_name=_("rule broken"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+    )
+    rule_title = models.CharField(_("rule"), max_length=160, blank=True)
+    note = models.TextField(_("note"), max_length=1000, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    created_at = models.DateTimeField(_("reported"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reporter", "post", "comment"],
+                name="report_once_per_item",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=Q(post__isnull=False) | Q(comment__isnull=False),
+                name="report_has_a_target",
+            ),
+        ]
+        indexes = [models.Index(fields=["community", "status"])]
+
+    def __str__(self) -> str:
+        return f"Report by {self.reporter} in {self.community}"
+
+
+class ModerationAction(models.Model):
+    """The audit log: who did what to which content or member, when and why."""
+
+    class Action(models.TextChoices):
+        DISMISSED = "dismissed", _("dismissed reports")
+        HIDDEN = "hidden", _("hid content")
+        UNHIDDEN = "unhidden", _("showed content again")
+        WARNED = "warned", _("warned the author")
+        AUTO_HIDDEN = "auto_hidden", _("content hidden automatically after reports")
+        REVIEW_REQUESTED = "review_requested", _("author asked for a review")
+        REMOVED = "removed", _("removed a member")
+        BANNED = "banned", _("banned a member")
+        APPROVED = "approved", _("approved a post waiting for moderation")
+        REJECTED = "rejected", _("rejected a post waiting for moderation")
+        ARCHIVED = "archived", _("archived the community")
+        RESTORED = "restored", _("restored the community")
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="moderation_actions"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    post = models.ForeignKey(
+        "practices.Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    comment = models.ForeignKey(
+        "practices.Comment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rule_title = models.CharField(_("rule"), max_length=160, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("moderation action")
+        verbose_name_plural = _("moderation log")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["community", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.get_action_display()} in {self.community}"

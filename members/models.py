@@ -54,6 +54,17 @@ class User(AbstractUser):
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
     )
+    digest_cadence = models.CharField(
+        _("digest email"),
+        max_length=8,
+        choices=[
+            ("daily", _("Daily")),
+            ("weekly", _("Weekly")),
+            ("off", _("Off")),
+        ],
+        default="weekly",
+        help_text=_("A morning email, in your time zone, with what matters to you."),
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -138,3 +149,155 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
+
+
+class NotificationKind(models.TextChoices):
+    REPLY = "reply", _("Replies to my posts and comments")
+    ANSWER = "answer", _("Answers to my challenges")
+    HELPFUL = "helpful", _("My answer was marked helpful")
+    MENTION = "mention", _("Someone @mentioned me")
+    APPLIED = "applied", _("Someone applied my experience")
+    MEMBERSHIP = "membership", _("Decisions on my membership requests")
+    INVITATION = "invitation", _("Invitations to communities")
+    CHARTER = "charter", _("New community rules I must accept")
+    FOLLOWED_POST = "followed_post", _("New comments on posts I follow")
+    FOLLOWED_TAG = "followed_tag", _("New posts in topics I follow")
+
+
+class Channel(models.TextChoices):
+    IMMEDIATE = "immediate", _("Email me right away")
+    DIGEST = "digest", _("Include in my digest")
+    OFF = "off", _("Only on the site")
+
+
+DEFAULT_CHANNELS = {
+    NotificationKind.REPLY: Channel.IMMEDIATE,
+    NotificationKind.ANSWER: Channel.IMMEDIATE,
+    NotificationKind.HELPFUL: Channel.DIGEST,
+    NotificationKind.MENTION: Channel.IMMEDIATE,
+    NotificationKind.APPLIED: Channel.DIGEST,
+    NotificationKind.MEMBERSHIP: Channel.IMMEDIATE,
+    NotificationKind.INVITATION: Channel.IMMEDIATE,
+    NotificationKind.CHARTER: Channel.IMMEDIATE,
+    NotificationKind.FOLLOWED_POST: Channel.DIGEST,
+    NotificationKind.FOLLOWED_TAG: Channel.DIGEST,
+}
+
+
+class Notification(models.Model):
+    """Something that happened which one member should know about."""
+
+    class EmailStatus(models.TextChoices):
+        NONE = "none", _("No email")
+        PENDING = "pending", _("Waiting")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Skipped: already seen")
+        DIGEST = "digest", _("In the digest")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=NotificationKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    community = models.ForeignKey(
+        "communities.Community", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    post = models.ForeignKey(
+        "practices.Post", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    comment = models.ForeignKey(
+        "practices.Comment", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    email_status = models.CharField(
+        _("email"), max_length=8, choices=EmailStatus.choices, default=EmailStatus.NONE
+    )
+    email_due_at = models.DateTimeField(_("email due"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="members_notif_inbox_idx"),
+            models.Index(
+                fields=["recipient"],
+                name="members_notif_unread_idx",
+                condition=models.Q(read_at__isnull=True),
+            ),
+            models.Index(
+                fields=["email_due_at"],
+                name="members_notif_email_due_idx",
+                condition=models.Q(email_status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient}"
+
+
+class NotificationSetting(models.Model):
+    """A member's choice of channel for one kind of notification."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    kind = models.CharField(max_length=16, choices=NotificationKind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_setting_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} → {self.channel}"
+
+
+class DigestDelivery(models.Model):
+    """One member's digest for one period: claimed before sending, so it goes out once."""
+
+    class Status(models.TextChoices):
+        CLAIMED = "claimed", _("Being prepared")
+        SENT = "sent", _("Sent")
+        EMPTY = "empty", _("Nothing to send")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_deliveries"
+    )
+    period = models.CharField(_("period"), max_length=32, help_text=_("e.g. weekly:2026-W48"))
+    since = models.DateTimeField(_("covers since"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.CLAIMED
+    )
+    claimed_at = models.DateTimeField(_("claimed"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    item_count = models.PositiveIntegerField(_("items"), default=0)
+    email = models.ForeignKey(
+        OutboundEmail, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("digest delivery")
+        verbose_name_plural = _("digest deliveries")
+        ordering = ["-claimed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "period"], name="digest_once_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.period} ({self.status})"

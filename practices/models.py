@@ -34,6 +34,7 @@ class Post(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        PENDING = "pending", _("Waiting for approval")
         PUBLISHED = "published", _("Published")
         DELETED = "deleted", _("Deleted")
 
@@ -71,6 +72,7 @@ class Post(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
+    review_requested_at = models.DateTimeField(_("review requested"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     comment_count = models.PositiveIntegerField(default=0, editable=False)
     helpful_count = models.PositiveIntegerField(default=0, editable=False)
@@ -176,6 +178,7 @@ class Comment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     hidden_reason = models.CharField(max_length=300, blank=True)
+    review_requested_at = models.DateTimeField(null=True, blank=True)
     marked_helpful_at = models.DateTimeField(_("marked helpful"), null=True, blank=True)
     marked_helpful_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
