@@ -248,7 +248,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.sweep_outbox",
         "schedule": crontab(minute="*"),
     },
+    "dispatch-digests": {
+        "task": "members.dispatch_digests",
+        "schedule": crontab(minute="*/15"),
+    },
 }
+# Digest emails go out at this hour of each member's morning, in their time zone.
+DIGEST_SEND_HOUR = env.int("DIGEST_SEND_HOUR", default=7)
+# Members per `members.send_digest_batch` task.
+DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=200)
+# Seconds after which an unfinished digest claim counts as abandoned by a dead worker
+# and is finished by the next attempt. Keep it well above a batch's run time.
+DIGEST_CLAIM_TIMEOUT = env.int("DIGEST_CLAIM_TIMEOUT", default=10 * 60)
 
 LOGGING = {
     "version": 1,

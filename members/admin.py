@@ -3,8 +3,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
-from .models import OutboundEmail, User
+from . import digests, services
+from .models import DigestDelivery, OutboundEmail, User
 
 
 @admin.register(User)
@@ -41,7 +41,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     search_fields = ["to", "subject", "dedupe_key"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in OutboundEmail._meta.fields]
-    actions = ["resend"]
+    actions = ["resend", "send_now"]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -52,5 +52,60 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             ngettext("%d email queued again.", "%d emails queued again.", count) % count,
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Send pending emails now"))
+    def send_now(self, request, queryset):
+        count = services.email_send_now(email_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request,
+            ngettext("%d pending email queued.", "%d pending emails queued.", count) % count,
+            messages.SUCCESS,
+        )
+
+
+@admin.register(DigestDelivery)
+class DigestDeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "user",
+        "user_email",
+        "period",
+        "status",
+        "item_count",
+        "claimed_at",
+        "finished_at",
+        "outbox_status",
+        "short_error",
+    ]
+    list_filter = ["status", "claimed_at", ("error", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email", "user__display_name", "period"]
+    list_select_related = ["user", "email"]
+    date_hierarchy = "claimed_at"
+    readonly_fields = [f.name for f in DigestDelivery._meta.fields]
+    actions = ["send_now"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("email address"), ordering="user__email")
+    def user_email(self, delivery: DigestDelivery) -> str:
+        return delivery.user.email
+
+    @admin.display(description=_("email"))
+    def outbox_status(self, delivery: DigestDelivery) -> str:
+        return delivery.email.get_status_display() if delivery.email else "—"
+
+    @admin.display(description=_("error"))
+    def short_error(self, delivery: DigestDelivery) -> str:
+        return delivery.error[:80]
+
+    @admin.action(description=_("Send failed digests now"))
+    def send_now(self, request, queryset):
+        count = digests.deliveries_retry(delivery_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request,
+            ngettext("%d failed digest queued again.", "%d failed digests queued again.", count)
+            % count,
             messages.SUCCESS,
         )

@@ -155,3 +155,17 @@ def email_resend(*, email_ids: list[int]) -> int:
     for email_id in email_ids:
         transaction.on_commit(lambda pk=email_id: email_enqueue(email_id=pk), robust=True)
     return count
+
+
+def email_send_now(*, email_ids: list[int]) -> int:
+    """Publish pending emails at once, waiting backoff or not (admin action).
+
+    Failed and sent ones are left alone; delivery still claims each row, so an email
+    published twice goes out once. Returns how many were published.
+    """
+    pending = OutboundEmail.objects.filter(pk__in=email_ids, status=OutboundEmail.Status.PENDING)
+    due = list(pending.values_list("pk", flat=True))
+    pending.update(available_at=timezone.now())
+    for email_id in due:
+        transaction.on_commit(lambda pk=email_id: email_enqueue(email_id=pk), robust=True)
+    return len(due)

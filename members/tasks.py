@@ -1,4 +1,7 @@
+from datetime import datetime
+
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from . import services
 
@@ -13,3 +16,37 @@ def deliver_email(email_id: int) -> str:
 def sweep_outbox() -> int:
     """Publish outbox emails that are due but were never delivered (broker was down)."""
     return services.outbox_sweep()
+
+
+@shared_task(name="members.dispatch_digests")
+def dispatch_digests() -> int:
+    """Fan out batches of members whose digest is due now (beat, every 15 minutes).
+
+    Claims nothing: the batches do. Safe to run twice, or on two beats at once.
+    """
+    from . import digests
+
+    return digests.dispatch()
+
+
+@shared_task(
+    name="members.send_digest_batch",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_digest_batch(
+    user_ids: list[int], period: str, since_iso: str, retry_failed: bool = False
+) -> dict[str, int]:
+    """Send `period`'s digest to each member at most once. Safe to run twice: each
+    member's row is claimed before rendering, and a claim left by a worker that died
+    is finished by the redelivered task once it is older than DIGEST_CLAIM_TIMEOUT."""
+    from . import digests
+
+    counts = digests.send_batch(
+        user_ids=user_ids,
+        period=period,
+        since=datetime.fromisoformat(since_iso),
+        retry_failed=retry_failed,
+    )
+    return dict(counts)

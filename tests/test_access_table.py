@@ -19,6 +19,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from communities.models import Community, Membership, Rule
+from members.digests import unsubscribe_token
 from practices.models import Comment, Post
 from tests.factories import (
     CommunityFactory,
@@ -309,6 +310,28 @@ TABLE.update(
     }
 )
 
+
+def digest_email_frame(role, vis):
+    """The next digest's HTML for the preview page: there is one for active members
+    (the world's posts and new members are news to them); nothing to show otherwise."""
+    if role == "anonymous":
+        return 302
+    return 200 if role in ACTIVE else 404
+
+
+TABLE.update(
+    {
+        "members:digest_preview": Entry(signed_in),
+        "members:digest_preview_email": Entry(digest_email_frame),
+        # The signed token (for "member") is the authorisation: anyone holding the
+        # link may unsubscribe that member, signed in or not.
+        "members:digest_unsubscribe": Entry(
+            everyone, may_write=lambda role, vis: True, data={"List-Unsubscribe": "One-Click"}
+        ),
+    }
+)
+
+
 # --- The world -----------------------------------------------------------------------
 
 
@@ -367,6 +390,8 @@ def url_for(name: str, pattern_params: list[str], world: World, vis: str) -> str
     for param in pattern_params:
         if param == "slug":
             kwargs["slug"] = community.slug
+        elif param == "token" and name == "members:digest_unsubscribe":
+            kwargs["token"] = unsubscribe_token(world.users["member"].pk)
         elif param == "token":
             kwargs["token"] = obj["invitation"].token
         elif param == "tag":
