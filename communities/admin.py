@@ -1,21 +1,33 @@
 """The staff's view of communities. Changes that matter go through the services."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
 from .models import (
+    CharterAcceptance,
     CharterVersion,
     Community,
+    HelpTag,
     Invitation,
     JoinQuestion,
+    LearnTag,
     Membership,
     MembershipEvent,
+    ModerationAction,
+    Report,
     Rule,
     StageChange,
 )
+
+try:  # the review queue's services, where reports are dismissed
+    from . import moderation
+except ImportError:
+    moderation = None
 
 
 class ReadOnlyAdminMixin:
@@ -95,6 +107,7 @@ class CommunityAdmin(admin.ModelAdmin):
         "member_count",
         "last_activity_at",
         "created_at",
+        "health_link",
     ]
     list_filter = ["kind", "visibility", "stage", "join_policy", "created_at"]
     search_fields = ["name", "slug", "challenge"]
@@ -156,6 +169,11 @@ class CommunityAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         # Communities start through the site, which makes their creator the facilitator.
         return False
+
+    @admin.display(description=_("health"))
+    def health_link(self, obj: Community) -> str:
+        url = reverse("communities:manage_health", args=[obj.slug])
+        return format_html('<a href="{}">{}</a>', url, _("Dashboard"))
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.is_archived:
@@ -431,3 +449,200 @@ class StageChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["community__name", "note"]
     list_select_related = ["community", "changed_by"]
     date_hierarchy = "changed_at"
+
+
+# --- Charter drafts, onboarding topics and acceptances --------------------------------
+
+
+@admin.register(Rule)
+class RuleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The rules of charter drafts; they are edited on their community's page."""
+
+    list_display = ["title", "community", "position"]
+    list_filter = [("community", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "explanation", "community__name"]
+    list_select_related = ["community"]
+    autocomplete_fields = ["community"]
+    ordering = ["community__name", "position", "pk"]
+
+
+@admin.register(JoinQuestion)
+class JoinQuestionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Questions for applicants; they are edited on their community's page."""
+
+    list_display = ["text", "community", "position"]
+    list_filter = [("community", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["text", "community__name"]
+    list_select_related = ["community"]
+    autocomplete_fields = ["community"]
+    ordering = ["community__name", "position", "pk"]
+
+
+class _MemberTopicAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What members can help with or want to learn; members edit it on the site."""
+
+    list_display = ["tag", "content_object"]
+    list_filter = [("tag", admin.RelatedOnlyFieldListFilter)]
+    search_fields = [
+        "tag__name",
+        "content_object__user__email",
+        "content_object__user__display_name",
+        "content_object__community__name",
+    ]
+    list_select_related = ["tag", "content_object__user", "content_object__community"]
+
+
+@admin.register(HelpTag)
+class HelpTagAdmin(_MemberTopicAdmin):
+    pass
+
+
+@admin.register(LearnTag)
+class LearnTagAdmin(_MemberTopicAdmin):
+    pass
+
+
+@admin.register(CharterAcceptance)
+class CharterAcceptanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["accepted_at", "membership", "version"]
+    list_filter = ["accepted_at"]
+    search_fields = [
+        "membership__user__email",
+        "membership__user__display_name",
+        "membership__community__name",
+    ]
+    list_select_related = [
+        "membership__user",
+        "membership__community",
+        "version__community",
+    ]
+    autocomplete_fields = ["membership"]
+    date_hierarchy = "accepted_at"
+
+
+# --- Reports and the moderation log -----------------------------------------------------
+
+
+def _target(obj) -> str:
+    if obj.post_id:
+        return obj.post.title
+    if obj.comment_id:
+        return str(obj.comment)
+    return "—"
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """Reports are made by members and decided in the review queue (or by the action
+    here, which calls the same service); their fields are never edited by hand."""
+
+    list_display = [
+        "created_at",
+        "community",
+        "target",
+        "rule_title",
+        "reporter",
+        "status",
+        "resolved_at",
+    ]
+    list_filter = ["status", ("community", admin.RelatedOnlyFieldListFilter), "created_at"]
+    search_fields = [
+        "note",
+        "rule_title",
+        "reporter__email",
+        "reporter__display_name",
+        "post__title",
+        "comment__body",
+        "community__name",
+    ]
+    list_select_related = [
+        "community",
+        "reporter",
+        "post",
+        "comment__author",
+        "comment__post",
+        "resolved_by",
+    ]
+    autocomplete_fields = ["community", "reporter", "post", "comment", "resolved_by"]
+    readonly_fields = [
+        "community",
+        "reporter",
+        "post",
+        "comment",
+        "rule",
+        "rule_title",
+        "note",
+        "status",
+        "created_at",
+        "resolved_at",
+        "resolved_by",
+    ]
+    date_hierarchy = "created_at"
+    actions = ["dismiss"] if moderation is not None else []
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("reported content"))
+    def target(self, obj: Report) -> str:
+        return _target(obj)
+
+    @admin.action(description=_("Dismiss the reports on the selected content"))
+    def dismiss(self, request, queryset):
+        # One decision per reported item, however many of its reports are selected.
+        items = {}
+        for report in queryset.filter(status=Report.Status.OPEN).select_related("post", "comment"):
+            key = ("post", report.post_id) if report.post_id else ("comment", report.comment_id)
+            items.setdefault(key, report)
+        count = 0
+        for (kind, _pk), report in items.items():
+            target = {"post": report.post} if kind == "post" else {"comment": report.comment}
+            try:
+                moderation.review_dismiss(
+                    by=request.user, reason=str(_("Dismissed by site staff")), **target
+                )
+            except (PermissionDenied, ValidationError) as error:
+                self.message_user(request, f"{report}: {error}", messages.ERROR)
+            else:
+                count += 1
+        _done(
+            self,
+            request,
+            count,
+            ngettext(
+                "Reports on %(n)d item dismissed.", "Reports on %(n)d items dismissed.", count
+            ),
+        )
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The moderation log is an audit trail: nobody edits or deletes it."""
+
+    list_display = ["created_at", "community", "action", "actor", "member", "target", "rule_title"]
+    list_filter = ["action", ("community", admin.RelatedOnlyFieldListFilter), "created_at"]
+    search_fields = [
+        "reason",
+        "rule_title",
+        "actor__email",
+        "member__email",
+        "member__display_name",
+        "community__name",
+        "post__title",
+    ]
+    list_select_related = [
+        "community",
+        "actor",
+        "member",
+        "post",
+        "comment__author",
+        "comment__post",
+    ]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("content"))
+    def target(self, obj: ModerationAction) -> str:
+        return _target(obj)

@@ -3,7 +3,7 @@
 from allauth.account.models import EmailAddress
 from django.db.models import Q
 
-from . import services
+from . import demo_activity, services
 from .models import Community, Membership
 
 COMMUNITIES = [
@@ -257,6 +257,8 @@ def seed(*, users: dict, stdout) -> None:
         )
     # Demo addresses used by invitations are verified so the demo users can accept them.
     EmailAddress.objects.filter(email__endswith="@practica.test").update(verified=True)
+    # Three months of members, posts, answers and reports for the health dashboard.
+    demo_activity.seed(users=users, stdout=stdout)
     stdout.write(
         f"Communities: {Community.objects.count()} "
         f"({', '.join(sorted(Community.objects.values_list('slug', flat=True)))})"

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 from django.http import HttpResponseBadRequest
@@ -36,7 +36,8 @@ from .manage_forms import (
     RuleForm,
 )
 from .models import Community, Membership, MembershipEvent
-from .shortcuts import community_context, get_managed_community
+from .permissions import can_restore_community
+from .shortcuts import community_context, get_managed_community, get_visible_community
 
 MEMBERS_PER_PAGE = 25
 INVITATIONS_PER_PAGE = 25
@@ -140,6 +141,18 @@ def archive(request, slug: str):
         request, _("%(name)s is archived. Its content stays readable.") % {"name": community.name}
     )
     return redirect("communities:manage", community.slug)
+
+
+@login_required
+@require_POST
+def restore(request, slug: str):
+    """Site staff bring an archived community back; facilitators can only archive."""
+    community = get_visible_community(request, slug)
+    if not can_restore_community(request.user, community):
+        raise PermissionDenied
+    services.community_restore(community=community, by=request.user)
+    messages.success(request, _("%(name)s is open again.") % {"name": community.name})
+    return redirect(community)
 
 
 # --- Launch ---------------------------------------------------------------------------

@@ -109,3 +109,15 @@ def join_state(user, community: Community) -> str:
     if community.join_policy == Community.JoinPolicy.REQUEST:
         return JoinState.REQUEST
     return JoinState.INVITATION_ONLY
+
+
+def can_view_health(user, community: Community) -> bool:
+    """The health dashboard is for the community's facilitators and for site staff."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or is_facilitator(user, community)
+
+
+def can_restore_community(user, community: Community) -> bool:
+    """Only site staff bring an archived community back; facilitators can only archive."""
+    return user.is_authenticated and user.is_staff and community.is_archived

@@ -62,6 +62,14 @@ class CommunityQuerySet(models.QuerySet):
         team = active.filter(role__in=[Membership.Role.FACILITATOR, Membership.Role.CORE])
         return self.filter(public | Q(Exists(team)) | Q(Exists(active), stage__in=OPEN_STAGES))
 
+    def active_for_email(self) -> CommunityQuerySet:
+        """Communities that may send digests, reminders and nudges: launched ones only.
+
+        Archived communities are read-only and quiet; communities in planning have no
+        members to remind yet. Every job that emails on a community's behalf starts here.
+        """
+        return self.filter(stage="launched")
+
     def member_of(self, user) -> CommunityQuerySet:
         """Communities where `user` has an active membership (any stage)."""
         if not user.is_authenticated:

@@ -27,6 +27,7 @@ from .models import (
     JoinQuestion,
     Membership,
     MembershipEvent,
+    ModerationAction,
     Rule,
     StageChange,
 )
@@ -252,7 +253,10 @@ def community_launch(*, community: Community, by) -> Community:
 
 @transaction.atomic
 def community_archive(*, community: Community, by, note: str = "") -> Community:
-    """Make a community read-only, with a closing note shown on top."""
+    """Make a community read-only, with a closing note shown on top.
+
+    Recorded in the stage history and in the moderation log. Safe to run twice.
+    """
     community = Community.objects.select_for_update().get(pk=community.pk)
     if community.is_archived:
         return community
@@ -260,18 +264,27 @@ def community_archive(*, community: Community, by, note: str = "") -> Community:
     community.archived_at = timezone.now()
     community.closing_note = note
     community.save(update_fields=["stage", "archived_at", "closing_note"])
+    ModerationAction.objects.create(
+        community=community, actor=by, action=ModerationAction.Action.ARCHIVED, reason=note
+    )
     return community
 
 
 @transaction.atomic
-def community_restore(*, community: Community, by) -> Community:
-    """Staff bring an archived community back to launched."""
+def community_restore(*, community: Community, by, note: str = "") -> Community:
+    """Staff bring an archived community back to launched.
+
+    Recorded in the stage history and in the moderation log. Safe to run twice.
+    """
     community = Community.objects.select_for_update().get(pk=community.pk)
     if not community.is_archived:
         return community
-    _change_stage(community, by=by, to=Community.Stage.LAUNCHED)
+    _change_stage(community, by=by, to=Community.Stage.LAUNCHED, note=note)
     community.archived_at = None
     community.save(update_fields=["stage", "archived_at"])
+    ModerationAction.objects.create(
+        community=community, actor=by, action=ModerationAction.Action.RESTORED, reason=note
+    )
     return community
 
 

@@ -27,7 +27,13 @@ def get_managed_community(request, slug: str) -> Community:
 
 def community_context(request, community: Community, **extra) -> dict:
     """What every community page's header needs: the viewer's membership and `can_*` flags."""
-    from .permissions import can_view_members, get_membership, join_state
+    from .permissions import (
+        can_restore_community,
+        can_view_health,
+        can_view_members,
+        get_membership,
+        join_state,
+    )
 
     membership = get_membership(request.user, community)
     return {
@@ -37,6 +43,8 @@ def community_context(request, community: Community, **extra) -> dict:
         "can_manage": can_manage_community(request.user, community),
         "can_view_members": can_view_members(request.user, community),
         "can_read": can_read_content(request.user, community),
+        "can_restore": can_restore_community(request.user, community),
+        "can_view_health": can_view_health(request.user, community),
         "needs_charter_acceptance": bool(
             membership and membership.is_active and membership.needs_charter_acceptance
         ),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import manage_views, views
+from . import health_views, manage_views, views
 
 app_name = "communities"
 
@@ -68,4 +68,11 @@ urlpatterns = [
         name="manage_member",
     ),
     path("c/<slug:slug>/manage/archive/", manage_views.archive, name="manage_archive"),
+    path("c/<slug:slug>/manage/health/", health_views.health, name="manage_health"),
+    path(
+        "c/<slug:slug>/manage/health/export.csv",
+        health_views.health_export,
+        name="manage_health_export",
+    ),
+    path("c/<slug:slug>/restore/", manage_views.restore, name="restore"),
 ]

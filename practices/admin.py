@@ -4,7 +4,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Bookmark, Comment, Mention, Post, PostFollow, PostRevision, Reaction, TagFollow
+from .models import (
+    Bookmark,
+    Comment,
+    Mention,
+    Post,
+    PostFollow,
+    PostRevision,
+    PostTag,
+    Reaction,
+    TagFollow,
+)
 
 STAFF_HIDE_REASON = _("Hidden by site staff")
 
@@ -59,10 +69,9 @@ class PostAdmin(admin.ModelAdmin):
         "status",
         ("hidden_at", admin.EmptyFieldListFilter),
     ]
-    search_fields = ["title", "author__email"]
+    search_fields = ["title", "author__email", "community__name"]
     list_select_related = ["community", "author"]
-    autocomplete_fields = ["author"]
-    raw_id_fields = ["community"]
+    autocomplete_fields = ["author", "community"]
     date_hierarchy = "published_at"
     exclude = ["search_vector"]
     readonly_fields = [
@@ -171,6 +180,7 @@ class ReactionAdmin(admin.ModelAdmin):
 @admin.register(Bookmark)
 class BookmarkAdmin(admin.ModelAdmin):
     list_display = ["post", "user", "created_at"]
+    list_filter = ["created_at"]
     search_fields = ["post__title", "user__email"]
     list_select_related = ["post", "user"]
     autocomplete_fields = ["post", "user"]
@@ -179,6 +189,7 @@ class BookmarkAdmin(admin.ModelAdmin):
 @admin.register(PostFollow)
 class PostFollowAdmin(admin.ModelAdmin):
     list_display = ["post", "user", "created_at"]
+    list_filter = ["created_at"]
     search_fields = ["post__title", "user__email"]
     list_select_related = ["post", "user"]
     autocomplete_fields = ["post", "user"]
@@ -187,6 +198,7 @@ class PostFollowAdmin(admin.ModelAdmin):
 @admin.register(TagFollow)
 class TagFollowAdmin(admin.ModelAdmin):
     list_display = ["tag", "user", "created_at"]
+    list_filter = ["created_at"]
     search_fields = ["tag__name", "user__email"]
     list_select_related = ["tag", "user"]
     autocomplete_fields = ["tag", "user"]
@@ -195,6 +207,7 @@ class TagFollowAdmin(admin.ModelAdmin):
 @admin.register(Mention)
 class MentionAdmin(ReadOnlyAdmin):
     list_display = ["mentioned", "author", "post", "comment", "created_at"]
+    list_filter = ["created_at"]
     search_fields = ["mentioned__email", "author__email", "post__title"]
     list_select_related = ["mentioned", "author", "post", "comment__author", "comment__post"]
 
@@ -202,6 +215,17 @@ class MentionAdmin(ReadOnlyAdmin):
 @admin.register(PostRevision)
 class PostRevisionAdmin(ReadOnlyAdmin):
     list_display = ["post", "editor", "created_at"]
+    list_filter = ["created_at"]
     search_fields = ["post__title", "editor__email"]
     list_select_related = ["post", "editor"]
     date_hierarchy = "created_at"
+
+
+@admin.register(PostTag)
+class PostTagAdmin(ReadOnlyAdmin):
+    """Which topics each post has; authors set them when they write."""
+
+    list_display = ["tag", "content_object"]
+    list_filter = [("tag", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["tag__name", "content_object__title"]
+    list_select_related = ["tag", "content_object"]

@@ -114,6 +114,15 @@ def manage_page(role, vis):
     return 200 if role == "facilitator" else 403
 
 
+def health_page(role, vis):
+    """The health dashboard: the community's facilitators and site staff."""
+    if role == "anonymous":
+        return 302
+    if not visible(role, vis):
+        return 404
+    return 200 if role in ("facilitator", "staff") else 403
+
+
 def content_page(role, vis):
     return 200 if readable(role, vis) else 404
 
@@ -241,6 +250,13 @@ FACILITATOR_POSTS = {
     "communities:manage_member": {"action": "ban", "reason": "Spam"},
     "communities:manage_archive": {"closing_note": "Done", "confirm": "on"},
 }
+TABLE.update(
+    {
+        "communities:manage_health": Entry(health_page),
+        "communities:manage_health_export": Entry(health_page),
+        "communities:restore": Entry(post_only, may_write=only("staff"), data={}),
+    }
+)
 for _name, _data in FACILITATOR_WRITES.items():
     TABLE[_name] = Entry(manage_page, may_write=only("facilitator"), data=_data)
 for _name, _data in FACILITATOR_POSTS.items():
