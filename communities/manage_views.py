@@ -36,6 +36,7 @@ from .manage_forms import (
     RuleForm,
 )
 from .models import Community, Membership, MembershipEvent
+from .moderation import waiting_counts
 from .permissions import can_restore_community
 from .shortcuts import community_context, get_managed_community, get_visible_community
 
@@ -64,7 +65,8 @@ def _manage_context(request, community: Community, section: str, **extra) -> dic
         community,
         tab="manage",
         section=section,
-        pending_count=community.memberships.pending().count(),
+        # Badges of the side navigation: membership requests and the review queue.
+        **waiting_counts(community),
         # Archived communities are read-only: their settings are shown, not changed.
         can_edit=not community.is_archived,
         **extra,

@@ -42,6 +42,16 @@ def can_manage_community(user, community: Community) -> bool:
     return is_facilitator(user, community)
 
 
+def can_moderate_content(user, community: Community) -> bool:
+    """Facilitators (and staff) review reports and hide, show, approve or reject content."""
+    return is_facilitator(user, community) or bool(user.is_authenticated and user.is_staff)
+
+
+def can_report(user, community: Community) -> bool:
+    """Active members report posts and comments they can read as breaking a rule."""
+    return is_active_member(user, community)
+
+
 def can_view_members(user, community: Community) -> bool:
     """The member directory ("who knows what") is for members of that community."""
     return is_active_member(user, community) or (user.is_authenticated and user.is_staff)

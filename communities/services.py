@@ -767,7 +767,8 @@ def invitations_create(
     """Invite one or many email addresses; each gets a single-use link valid 14 days.
 
     Addresses of active or banned members are skipped; an earlier open invitation to
-    the same address is replaced by the new one.
+    the same address is replaced by the new one. A batch that goes over the sender's
+    daily limit (settings.INVITATIONS_PER_DAY_LIMIT) is refused as a whole.
     """
     _check_editable(community)
     if community.is_planning and role == Membership.Role.MEMBER:
@@ -776,6 +777,9 @@ def invitations_create(
         )
     from allauth.account.models import EmailAddress
 
+    from .moderation import invitation_limit_error, invitations_left_today
+
+    left = invitations_left_today(by)
     created = []
     for raw in dict.fromkeys(e.strip().lower() for e in emails if e.strip()):
         user_ids = EmailAddress.objects.filter(email__iexact=raw).values("user_id")
@@ -785,6 +789,9 @@ def invitations_create(
             status__in=[Membership.Status.ACTIVE, Membership.Status.BANNED],
         ).exists():
             continue
+        if len(created) >= left:
+            # Over the daily limit: the whole batch is refused and nothing is kept.
+            raise invitation_limit_error(left)
         Invitation.objects.filter(
             community=community,
             email__iexact=raw,

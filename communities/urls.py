@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import health_views, manage_views, views
+from . import health_views, manage_views, moderation_views, views
 
 app_name = "communities"
 
@@ -75,4 +75,43 @@ urlpatterns = [
         name="manage_health_export",
     ),
     path("c/<slug:slug>/restore/", manage_views.restore, name="restore"),
+    # Reporting, reviews and the facilitators' review queue
+    path(
+        "c/<slug:slug>/posts/<int:pk>/report/",
+        moderation_views.report_post,
+        name="report_post",
+    ),
+    path(
+        "c/<slug:slug>/comments/<int:pk>/report/",
+        moderation_views.report_comment,
+        name="report_comment",
+    ),
+    path(
+        "c/<slug:slug>/posts/<int:pk>/review/",
+        moderation_views.request_review_post,
+        name="request_review_post",
+    ),
+    path(
+        "c/<slug:slug>/comments/<int:pk>/review/",
+        moderation_views.request_review_comment,
+        name="request_review_comment",
+    ),
+    path("c/<slug:slug>/manage/reports/", moderation_views.queue, name="manage_reports"),
+    path(
+        "c/<slug:slug>/manage/reports/posts/<int:pk>/",
+        moderation_views.review_post,
+        name="manage_review_post",
+    ),
+    path(
+        "c/<slug:slug>/manage/reports/comments/<int:pk>/",
+        moderation_views.review_comment,
+        name="manage_review_comment",
+    ),
+    path(
+        "c/<slug:slug>/manage/reports/waiting/<int:pk>/",
+        moderation_views.approve_post,
+        name="manage_approve_post",
+    ),
+    path("c/<slug:slug>/manage/log/", moderation_views.log, name="manage_log"),
+    path("c/<slug:slug>/manage/safeguards/", moderation_views.safeguards, name="manage_safeguards"),
 ]

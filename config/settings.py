@@ -167,6 +167,12 @@ MFA_TOTP_ISSUER = "Practica"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 globals().update(EMAIL_CONFIG)  # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ...
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=EMAIL_CONFIG.get("EMAIL_FILE_PATH") or "")
+# Per-account limits on writing, across all communities (communities/moderation.py).
+# Each community adds its own, stricter limits for new members.
+POSTS_PER_DAY_LIMIT = env.int("POSTS_PER_DAY_LIMIT", default=20)
+COMMENTS_PER_DAY_LIMIT = env.int("COMMENTS_PER_DAY_LIMIT", default=100)
+INVITATIONS_PER_DAY_LIMIT = env.int("INVITATIONS_PER_DAY_LIMIT", default=200)
+
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Practica <hello@practica.localhost>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 EMAIL_TIMEOUT = 20

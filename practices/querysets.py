@@ -40,6 +40,25 @@ class PostQuerySet(models.QuerySet):
             return self.none()
         return self.filter(status="draft", author=user)
 
+    def pending_of(self, user) -> PostQuerySet:
+        """`user`'s posts that wait for a facilitator's approval (pre-moderation)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(status="pending", author=user)
+
+    def pending_visible_to(self, user) -> PostQuerySet:
+        """Posts waiting for approval that `user` may open: their own, and those waiting
+        in a community they facilitate (or any, for staff)."""
+        from communities.models import Community
+
+        if not user.is_authenticated:
+            return self.none()
+        qs = self.filter(status="pending")
+        if user.is_staff:
+            return qs
+        facilitated = Community.objects.facilitated_by(user).values("pk")
+        return qs.filter(Q(author=user) | Q(community__in=facilitated))
+
     def with_list_related(self) -> PostQuerySet:
         return self.select_related("community", "author").prefetch_related("tags")
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from communities import moderation
 from communities.models import Community, Membership
 from communities.permissions import check_can_contribute, is_facilitator
 from communities.services import touch_activity
@@ -87,23 +88,29 @@ def post_create(
 ) -> Post:
     """Write an experience or a challenge; as a draft it waits unpublished for its author.
 
-    Publishing needs an active membership with the current rules accepted. The author
-    follows their own post so they hear about replies.
+    Publishing needs an active membership with the current rules accepted, and stays
+    within the rate limits. Under pre-moderation a member's first posts wait for a
+    facilitator's approval instead (status "pending"). The author follows their own
+    post so they hear about replies.
     """
     check_can_contribute(author, community)
     if kind not in Post.Kind.values:
         raise ValidationError(_("Unknown kind of post."))
     if publish:
         _validate(kind, data)
+        moderation.check_post_limits(
+            author=author, community=community, text=_text_of_data(kind, data)
+        )
     elif not str(data.get("title", "")).strip():
         raise ValidationError(_("A draft needs at least a title."))
+    held = publish and moderation.holds_for_approval(author, community)
     now = timezone.now()
     post = Post(
         community=community,
         author=author,
         kind=kind,
-        status=Post.Status.PUBLISHED if publish else Post.Status.DRAFT,
-        published_at=now if publish else None,
+        status=_publishing_status(publish, held),
+        published_at=now if publish and not held else None,
         created_at=now,
         last_activity_at=now,
         **{f: data.get(f, "") or "" for f in content_fields(kind)},
@@ -112,14 +119,33 @@ def post_create(
     post.save()
     _set_tags(post, tags)
     PostFollow.objects.get_or_create(user=author, post=post)
-    if publish:
+    if post.is_published:
         _on_publish(post)
     return post
+
+
+def _publishing_status(publish: bool, held: bool) -> str:
+    if not publish:
+        return Post.Status.DRAFT
+    return Post.Status.PENDING if held else Post.Status.PUBLISHED
+
+
+def _text_of_data(kind: str, data: dict) -> str:
+    return "\n".join(str(data.get(f) or "") for f in content_fields(kind))
 
 
 def _on_publish(post: Post) -> None:
     _record_mentions(post=post, comment=None, author=post.author, text=_text_of(post))
     touch_activity(post.community)
+
+
+def post_publish_approved(*, post: Post) -> Post:
+    """Publish a post that waited for approval (the moderation services approve it)."""
+    post.status = Post.Status.PUBLISHED
+    post.published_at = post.last_activity_at = timezone.now()
+    post.save(update_fields=["status", "published_at", "last_activity_at"])
+    _on_publish(post)
+    return post
 
 
 @transaction.atomic
@@ -137,8 +163,15 @@ def post_update(
         raise ValidationError(_("This post was deleted."))
     check_can_contribute(editor, post.community)
     publishing = publish and post.status == Post.Status.DRAFT
-    if post.is_published or publishing:
-        _validate(post.kind, {**{f: getattr(post, f) for f in content_fields(post.kind)}, **data})
+    if post.is_published or publishing or post.status == Post.Status.PENDING:
+        merged = {**{f: getattr(post, f) for f in content_fields(post.kind)}, **data}
+        _validate(post.kind, merged)
+        text = _text_of_data(post.kind, merged)
+        if publishing:
+            moderation.check_post_limits(author=editor, community=post.community, text=text)
+        else:
+            moderation.check_link_limit(author=editor, community=post.community, text=text)
+    held = publishing and moderation.holds_for_approval(editor, post.community)
     fields = content_fields(post.kind)
     before = {f: getattr(post, f) for f in fields}
     before["tags"] = sorted(post.tags.names())
@@ -154,12 +187,14 @@ def post_update(
     if post.is_published and changed:
         PostRevision.objects.create(post=post, editor=editor, content=before)
         post.edited_at = now
-    if publishing:
+    if publishing and held:
+        post.status = Post.Status.PENDING
+    elif publishing:
         post.status = Post.Status.PUBLISHED
         post.published_at = post.last_activity_at = now
     post.full_clean(exclude=["search_vector"])
     post.save()
-    if publishing:
+    if publishing and not held:
         _on_publish(post)
     elif changed and post.is_published:
         _record_mentions(post=post, comment=None, author=editor, text=_text_of(post))
@@ -221,6 +256,7 @@ def comment_create(*, post: Post, author, body: str, parent: Comment | None = No
         raise ValidationError(_("You can only comment on published posts."))
     if not body.strip():
         raise ValidationError(_("Write something before you send the comment."))
+    moderation.check_comment_limits(author=author, community=post.community)
     if parent is not None:
         if parent.post_id != post.pk:
             raise ValidationError(_("That reply belongs to another post."))
@@ -274,6 +310,12 @@ def comment_set_hidden(*, comment: Comment, by, hidden: bool, reason: str = "") 
     _refresh_comment_stats(comment.post_id)
     _refresh_answered(comment.post_id)
     return comment
+
+
+def comment_counts_refresh(*, post_id: int) -> None:
+    """Recount a post's comments after one was hidden or shown by the moderation services."""
+    _refresh_comment_stats(post_id)
+    _refresh_answered(post_id)
 
 
 def _refresh_answered(post_id: int) -> None:

@@ -21,8 +21,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
+from communities import moderation
 from communities.models import Community, Membership
-from communities.permissions import can_contribute, get_membership, is_facilitator
+from communities.permissions import can_contribute, can_report, get_membership, is_facilitator
 from communities.shortcuts import community_context, get_readable_community
 
 from . import services
@@ -38,6 +39,10 @@ COMMENTS_PAGE_SIZE = 50
 APPLIED_NOTES_LIMIT = 50
 TOPIC_SUGGESTIONS = 300
 LIST_PAGE_SIZE = 20
+WAITING_MESSAGE = gettext_lazy(
+    "Thank you. The facilitators approve a new member's first posts; yours is waiting for "
+    "approval, and only you and they can see it until then."
+)
 
 SECTION_LABELS = {
     Post.Kind.EXPERIENCE: {
@@ -277,6 +282,9 @@ def post_create(request, slug: str, kind: str):
             if post.is_published:
                 messages.success(request, _("Published. Thank you for sharing."))
                 return redirect(post)
+            if post.status == Post.Status.PENDING:
+                messages.success(request, WAITING_MESSAGE)
+                return redirect(post)
             messages.success(request, _("Draft saved. Only you can see it until you publish it."))
             return redirect("practices:edit", slug=community.slug, pk=post.pk)
     return _form_page(request, community, form, post=None, **extra)
@@ -316,6 +324,11 @@ def post_edit(request, slug: str, pk: int):
                 else:
                     messages.success(request, _("Your changes are saved."))
                 return redirect("practices:detail", slug=community.slug, pk=post.pk)
+            if post.status == Post.Status.PENDING:
+                messages.success(
+                    request, WAITING_MESSAGE if was_draft else _("Your changes are saved.")
+                )
+                return redirect("practices:detail", slug=community.slug, pk=post.pk)
             messages.success(request, _("Draft saved."))
             return redirect("practices:edit", slug=community.slug, pk=post.pk)
     return _form_page(request, community, form, post=post, **extra)
@@ -354,7 +367,7 @@ def _get_post(request, slug: str, pk: int, *, with_drafts: bool = False) -> Post
     user = request.user
     posts = Post.objects.visible_to(user)
     if with_drafts:
-        posts = posts | Post.objects.drafts_of(user)
+        posts = posts | Post.objects.drafts_of(user) | Post.objects.pending_visible_to(user)
     if user.is_authenticated:
         posts = posts.annotate(
             viewer_helpful=Exists(
@@ -379,6 +392,7 @@ def _post_flags(request, post: Post) -> dict:
     contributor = can_contribute(user, community)
     facilitator = is_facilitator(user, community)
     published = post.is_published
+    reporter = published and can_report(user, community)
     return {
         "is_author": is_author,
         "can_contribute": contributor,
@@ -393,6 +407,12 @@ def _post_flags(request, post: Post) -> dict:
         and published
         and services.can_mark_helpful(user, post),
         "is_facilitator": facilitator,
+        # Reporting: members report what others wrote, while it is visible.
+        "can_report": reporter and not is_author and not post.is_hidden,
+        "can_report_comments": reporter,
+        "can_request_review": published and moderation.can_request_review(user, post),
+        "review_pending": moderation.review_is_pending(post),
+        "is_pending": post.status == Post.Status.PENDING,
     }
 
 
@@ -425,6 +445,9 @@ def _decorate(comment: Comment, *, user, flags: dict, is_reply: bool) -> Comment
     comment.can_delete = mine
     comment.can_hide = flags["can_hide"]
     comment.can_mark = flags["can_mark_helpful"] and not (mine and flags["is_author"])
+    comment.can_report = flags["can_report_comments"] and not mine and not comment.is_hidden
+    comment.can_request_review = mine and moderation.can_request_review(user, comment)
+    comment.review_pending = moderation.review_is_pending(comment)
     return comment
 
 
@@ -480,13 +503,14 @@ def _conversation_context(
     }
 
 
-def _render_detail(request, post: Post, *, status: int = 200, **conversation):
+def _render_detail(request, post: Post, *, status: int = 200, rejection=None, **conversation):
     flags = _post_flags(request, post)
     context = community_context(
         request,
         post.community,
         tab="posts",
         post=post,
+        rejection=rejection,
         sections=sections(post.kind, {f: getattr(post, f) for f in SECTION_LABELS[post.kind]}),
         tags=list(post.tags.all()),
         applied_notes=_applied_notes(post),
@@ -508,7 +532,10 @@ def _render_detail(request, post: Post, *, status: int = 200, **conversation):
 
 def post_detail(request, slug: str, pk: int):
     post = _get_post(request, slug, pk, with_drafts=True)
-    return _render_detail(request, post)
+    rejection = None
+    if post.status == Post.Status.DRAFT:
+        rejection = moderation.rejection_of(post)
+    return _render_detail(request, post, rejection=rejection)
 
 
 def post_history(request, slug: str, pk: int):
@@ -626,7 +653,11 @@ def post_hide(request, slug: str, pk: int):
     form = HideForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        services.post_set_hidden(post=post, by=request.user, hidden=hidden, reason=reason)
+        # Through the moderation services: the decision is logged and open reports closed.
+        if hidden:
+            moderation.review_hide(by=request.user, post=post, reason=reason)
+        else:
+            moderation.review_show(by=request.user, post=post)
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
@@ -814,7 +845,10 @@ def comment_hide(request, pk: int):
     form = HideForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        services.comment_set_hidden(comment=comment, by=request.user, hidden=hidden, reason=reason)
+        if hidden:
+            moderation.review_hide(by=request.user, comment=comment, reason=reason)
+        else:
+            moderation.review_show(by=request.user, comment=comment)
     except ValidationError as error:
         return _refused(request, post, comment, error)
     if _is_fragment(request):
@@ -845,6 +879,10 @@ def bookmarks(request):
 
 @login_required
 def drafts(request):
-    posts = Post.objects.drafts_of(request.user).select_related("community").order_by("-created_at")
+    posts = (
+        (Post.objects.drafts_of(request.user) | Post.objects.pending_of(request.user))
+        .select_related("community")
+        .order_by("-created_at")
+    )
     page = Paginator(posts, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "practices/draft_list.html", {"page": page})

@@ -348,6 +348,64 @@ TABLE.update(
 )
 
 
+def report_page(role, vis):
+    """Reporting a post or comment: active members (the author is told they cannot)."""
+    if role == "anonymous":
+        return 302
+    if not readable(role, vis):
+        return 404
+    return 200 if role in ACTIVE else 403
+
+
+REPORT_DATA = {"rule": "other", "note": "Spam"}
+SAFEGUARDS_DATA = {
+    "report_threshold": "5",
+    "premoderation_posts": "2",
+    "new_member_days": "7",
+    "new_member_posts_per_day": "1",
+    "new_member_comments_per_day": "3",
+    "new_member_links_per_post": "0",
+}
+TABLE.update(
+    {
+        # The post's author is "member", the comment's author is "core"; an author's
+        # report is refused in the form (200), which stores nothing.
+        "communities:report_post": Entry(
+            report_page,
+            may_write=only("core", "facilitator"),
+            data=REPORT_DATA,
+            refused=(200, 302, 403, 404, 405),
+        ),
+        "communities:report_comment": Entry(
+            report_page,
+            may_write=only("member", "facilitator"),
+            data=REPORT_DATA,
+            refused=(200, 302, 403, 404, 405),
+        ),
+        "communities:request_review_post": Entry(
+            post_only, may_write=only("member"), data={"note": "Please look again"}
+        ),
+        "communities:request_review_comment": Entry(
+            post_only, may_write=only("core"), data={"note": "Please look again"}
+        ),
+        "communities:manage_reports": Entry(manage_page),
+        "communities:manage_log": Entry(manage_page),
+        "communities:manage_safeguards": Entry(
+            manage_page, may_write=only("facilitator"), data=SAFEGUARDS_DATA
+        ),
+        "communities:manage_review_post": Entry(
+            post_only, may_write=only("facilitator"), data={"action": "hide", "reason": "Rude"}
+        ),
+        "communities:manage_review_comment": Entry(
+            post_only, may_write=only("facilitator"), data={"action": "hide", "reason": "Rude"}
+        ),
+        "communities:manage_approve_post": Entry(
+            post_only, may_write=only("facilitator"), data={"action": "approve"}
+        ),
+    }
+)
+
+
 # --- The world -----------------------------------------------------------------------
 
 
@@ -431,8 +489,19 @@ def _pk_for(name: str, world: World, vis: str) -> int:
         return obj["invitation"].pk
     if name == "communities:manage_member":
         return obj["membership"].pk
-    if name.startswith("practices:comment_"):
+    if name.startswith("practices:comment_") or name in (
+        "communities:report_comment",
+        "communities:request_review_comment",
+        "communities:manage_review_comment",
+    ):
         return obj["comment"].pk
+    if name in (
+        "communities:report_post",
+        "communities:request_review_post",
+        "communities:manage_review_post",
+        "communities:manage_approve_post",
+    ):
+        return obj["post"].pk
     if name.startswith("practices:"):
         return obj["post"].pk
     if name == "members:profile":

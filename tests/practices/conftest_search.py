@@ -5,12 +5,14 @@ Communities and posts are made through the services; only the data-volume helper
 rows directly (the database computes their search vectors all the same).
 """
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 from taggit.models import Tag
 
 from communities import services as community_services
-from communities.models import Community
+from communities.models import Community, Membership
 from practices import services
 from practices.models import Post, PostTag
 from tests import builders
@@ -30,8 +32,12 @@ def launch(facilitator, *, name: str, visibility: str = "public") -> Community:
 
 
 def join(community: Community, user) -> None:
-    community_services.membership_join(
+    membership = community_services.membership_join(
         community=Community.objects.get(pk=community.pk), user=user, accepted_rules=True
+    )
+    # Members of long standing: new members may share only a few posts a day.
+    Membership.objects.filter(pk=membership.pk).update(
+        joined_at=timezone.now() - timedelta(days=60)
     )
 
 
