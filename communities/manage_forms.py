@@ -6,13 +6,14 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
+from django.core.validators import EmailValidator, MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .models import MAX_JOIN_QUESTIONS, Community, Membership, Rule
 
 MAX_INVITATIONS_AT_ONCE = 100
+MAX_REMINDER_DAYS = 90
 
 VISIBILITY_HELP = {
     Community.Visibility.PUBLIC: _(
@@ -174,18 +175,55 @@ class QuestionsForm(forms.Form):
 class OnboardingForm(forms.ModelForm):
     class Meta:
         model = Community
-        fields = ["welcome_message", "onboarding_profile", "onboarding_intro", "onboarding_pinned"]
+        fields = [
+            "welcome_message",
+            "onboarding_profile",
+            "onboarding_intro",
+            "onboarding_pinned",
+            "reminder_first_days",
+            "reminder_second_days",
+        ]
         widgets = {"welcome_message": forms.Textarea(attrs={"rows": 8})}
         labels = {
             "onboarding_profile": _("Say what they can help with and what they want to learn"),
             "onboarding_intro": _("Introduce themselves to the community"),
             "onboarding_pinned": _("Read the pinned starter posts"),
+            "reminder_first_days": _("First reminder after (days)"),
+            "reminder_second_days": _("Second reminder after (days)"),
         }
+        help_texts = {
+            "reminder_first_days": _("Counted from the day they joined."),
+            "reminder_second_days": _("The last one: nobody gets more than two reminders."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("reminder_first_days", "reminder_second_days"):
+            # Left out, the current delays stay as they are.
+            field = self.fields[name]
+            field.required = False
+            field.validators += [MinValueValidator(1), MaxValueValidator(MAX_REMINDER_DAYS)]
+            field.widget.attrs.update({"min": 1, "max": MAX_REMINDER_DAYS})
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("reminder_first_days", "reminder_second_days"):
+            if cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = getattr(self.instance, name)
+        first, second = cleaned.get("reminder_first_days"), cleaned.get("reminder_second_days")
+        if first and second and second <= first:
+            self.add_error(
+                "reminder_second_days", _("The second reminder must come after the first.")
+            )
+        return cleaned
 
     def step_fields(self) -> list:
         return [
             self[name] for name in ("onboarding_profile", "onboarding_intro", "onboarding_pinned")
         ]
+
+    def reminder_fields(self) -> list:
+        return [self["reminder_first_days"], self["reminder_second_days"]]
 
 
 def split_emails(text: str) -> list[str]:

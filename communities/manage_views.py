@@ -423,6 +423,8 @@ def onboarding(request, slug: str):
                 profile=form.cleaned_data["onboarding_profile"],
                 intro=form.cleaned_data["onboarding_intro"],
                 pinned=form.cleaned_data["onboarding_pinned"],
+                reminder_first_days=form.cleaned_data.get("reminder_first_days"),
+                reminder_second_days=form.cleaned_data.get("reminder_second_days"),
             )
         except ValidationError as error:
             form.add_error(None, error)

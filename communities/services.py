@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from config.context_processors import site
+from members import notifications
 from members.emails import render_email
 from members.services import email_queue
 
@@ -380,7 +381,7 @@ def charter_publish(
     if publisher and publisher.is_active:
         _accept_charter(publisher, version, actor=by)
     if is_material and number > 1:
-        _notify_charter_change(community, version)
+        notifications.notify_charter_version(version)
     return version
 
 
@@ -401,28 +402,6 @@ def charter_accept(*, membership: Membership) -> Membership:
     _accept_charter(membership, version, actor=membership.user)
     _complete_onboarding_if_done(membership)
     return membership
-
-
-def _notify_charter_change(community: Community, version: CharterVersion) -> None:
-    url = site(None)["SITE_URL"] + reverse("communities:charter", args=[community.slug])
-    members = (
-        Membership.objects.active()
-        .filter(community=community, accepted_charter_number__lt=version.number)
-        .select_related("user")
-    )
-    for membership in members.iterator(chunk_size=500):
-        email = render_email(
-            "charter_changed",
-            {"community": community, "version": version, "user": membership.user, "url": url},
-        )
-        email_queue(
-            to=membership.user.email,
-            subject=email.subject,
-            text=email.text,
-            html=email.html,
-            kind="charter_changed",
-            dedupe_key=f"charter:{version.pk}:{membership.user_id}",
-        )
 
 
 # --- Join questions ------------------------------------------------------------------
@@ -489,6 +468,8 @@ def _activate(
     membership.joined_at = now
     membership.ended_at = None
     membership.onboarding_completed_at = None
+    membership.reminders_sent = 0
+    membership.last_reminder_at = None
     membership.save()
     _event(membership, actor, action)
     _accept_charter(membership, version, actor=membership.user)
@@ -569,28 +550,6 @@ def _notify_facilitators_of_request(membership: Membership) -> None:
         )
 
 
-def _notify_decision(membership: Membership, approved: bool) -> None:
-    community = membership.community
-    url = site(None)["SITE_URL"] + reverse("communities:detail", args=[community.slug])
-    email = render_email(
-        "membership_decided",
-        {
-            "community": community,
-            "user": membership.user,
-            "approved": approved,
-            "message": membership.decision_message,
-            "url": url,
-        },
-    )
-    email_queue(
-        to=membership.user.email,
-        subject=email.subject,
-        text=email.text,
-        html=email.html,
-        kind="membership_decided",
-    )
-
-
 @transaction.atomic
 def membership_approve(*, membership: Membership, by, message: str = "") -> Membership:
     """Approve a pending request. The applicant accepted the rules when applying."""
@@ -608,7 +567,7 @@ def membership_approve(*, membership: Membership, by, message: str = "") -> Memb
         actor=by,
         action=MembershipEvent.Action.APPROVED,
     )
-    _notify_decision(membership, approved=True)
+    notifications.notify_membership_decision(membership, approved=True, by=by)
     return membership
 
 
@@ -624,7 +583,7 @@ def membership_decline(*, membership: Membership, by, message: str = "") -> Memb
     membership.ended_at = timezone.now()
     membership.save(update_fields=["status", "decision_message", "ended_at"])
     _event(membership, by, MembershipEvent.Action.DECLINED, message)
-    _notify_decision(membership, approved=False)
+    notifications.notify_membership_decision(membership, approved=False, by=by)
     return membership
 
 
@@ -808,7 +767,9 @@ def invitations_create(
             created_at=now,
             expires_at=now + INVITATION_LIFETIME,
         )
-        _send_invitation(invitation)
+        # A member who owns the address hears through their notifications instead.
+        if not notifications.notify_invitation(invitation):
+            _send_invitation(invitation)
         created.append(invitation)
     return created
 
@@ -986,12 +947,22 @@ def onboarding_configure(
     profile: bool,
     intro: bool,
     pinned: bool,
+    reminder_first_days: int | None = None,
+    reminder_second_days: int | None = None,
 ) -> Community:
+    """Choose the welcome, the steps for new members and, optionally, after how many
+    days the two onboarding reminders go out (the second after the first)."""
     _check_editable(community)
+    first = reminder_first_days or community.reminder_first_days
+    second = reminder_second_days or community.reminder_second_days
+    if second <= first:
+        raise ValidationError(_("The second reminder must come after the first."))
     community.welcome_message = welcome_message
     community.onboarding_profile = profile
     community.onboarding_intro = intro
     community.onboarding_pinned = pinned
+    community.reminder_first_days = first
+    community.reminder_second_days = second
     community.onboarding_configured = True
     community.save(
         update_fields=[
@@ -999,6 +970,8 @@ def onboarding_configure(
             "onboarding_profile",
             "onboarding_intro",
             "onboarding_pinned",
+            "reminder_first_days",
+            "reminder_second_days",
             "onboarding_configured",
         ]
     )

@@ -4,6 +4,7 @@ Every variable is documented in `.env.example`. Development defaults live there;
 `.env` file next to `manage.py` is read when present, real environment variables win.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
                 "config.context_processors.site",
+                "config.context_processors.notifications",
             ],
         },
     },
@@ -119,9 +121,11 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "members.User"
+# Django's and allauth's backends, loading the member with their unread notification
+# count (members/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "members.backends.ModelBackend",
+    "members.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -249,10 +253,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# How long an immediate notification email waits: read on the site meanwhile, it is
+# not sent; several events on one post in that time become one email.
+NOTIFICATION_EMAIL_DELAY = timedelta(minutes=5)
 CELERY_BEAT_SCHEDULE = {
     "send-pending-emails": {
         "task": "members.sweep_outbox",
         "schedule": crontab(minute="*"),
+    },
+    "send-notification-emails": {
+        "task": "members.send_notification_emails",
+        "schedule": crontab(minute="*"),
+    },
+    "send-onboarding-reminders": {
+        "task": "communities.send_onboarding_reminders",
+        "schedule": crontab(minute=17),
     },
     "dispatch-digests": {
         "task": "members.dispatch_digests",

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import digests, services
-from .models import DigestDelivery, OutboundEmail, User
+from .models import DigestDelivery, Notification, NotificationSetting, OutboundEmail, User
 
 
 @admin.register(User)
@@ -63,6 +63,40 @@ class OutboundEmailAdmin(admin.ModelAdmin):
             ngettext("%d pending email queued.", "%d pending emails queued.", count) % count,
             messages.SUCCESS,
         )
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "kind",
+        "actor",
+        "community",
+        "created_at",
+        "read_at",
+        "email_status",
+    ]
+    list_filter = [
+        "kind",
+        "email_status",
+        ("read_at", admin.EmptyFieldListFilter),
+        "created_at",
+    ]
+    search_fields = ["recipient__email", "recipient__display_name", "summary"]
+    list_select_related = ["recipient", "actor", "community"]
+    autocomplete_fields = ["recipient", "actor"]
+    raw_id_fields = ["community", "post", "comment"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "emailed_at"]
+
+
+@admin.register(NotificationSetting)
+class NotificationSettingAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "channel"]
+    list_filter = ["kind", "channel"]
+    search_fields = ["user__email", "user__display_name"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
 
 
 @admin.register(DigestDelivery)

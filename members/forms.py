@@ -26,3 +26,52 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["display_name", "bio", "avatar", "time_zone", "language"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+
+
+class NotificationPreferencesForm(forms.Form):
+    """A channel per kind of notification, the digest cadence and, per community, whether
+    the digest covers it. Field names: `kind_<kind>`, `digest_cadence`, `digest_<membership
+    id>`."""
+
+    digest_cadence = forms.ChoiceField(
+        label=_("Digest email"),
+        choices=User._meta.get_field("digest_cadence").choices,
+        widget=forms.RadioSelect,
+        help_text=_("A morning email, in your time zone, with what matters to you."),
+    )
+
+    def __init__(self, *args, user: User, channels: dict[str, str], memberships, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Channel, NotificationKind
+
+        self.fields["digest_cadence"].initial = user.digest_cadence
+        for kind, label in NotificationKind.choices:
+            self.fields[f"kind_{kind}"] = forms.ChoiceField(
+                label=label,
+                choices=Channel.choices,
+                widget=forms.RadioSelect,
+                initial=channels[kind],
+            )
+        self.memberships = list(memberships)
+        for membership in self.memberships:
+            self.fields[f"digest_{membership.pk}"] = forms.BooleanField(
+                label=membership.community.name,
+                required=False,
+                initial=not membership.digest_opt_out,
+            )
+
+    def kind_fields(self) -> list:
+        return [self[name] for name in self.fields if name.startswith("kind_")]
+
+    def community_fields(self) -> list:
+        return [self[f"digest_{membership.pk}"] for membership in self.memberships]
+
+    def channels(self) -> dict[str, str]:
+        return {
+            name.removeprefix("kind_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("kind_")
+        }
+
+    def digest_included(self) -> dict[int, bool]:
+        return {m.pk: bool(self.cleaned_data[f"digest_{m.pk}"]) for m in self.memberships}

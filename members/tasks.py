@@ -18,6 +18,16 @@ def sweep_outbox() -> int:
     return services.outbox_sweep()
 
 
+@shared_task(name="members.send_notification_emails")
+def send_notification_emails() -> int:
+    """Email the notifications that are due (every minute). Safe to run twice and
+    concurrently: each member's due notifications are claimed before the email is
+    queued. Returns how many emails were queued."""
+    from . import notifications
+
+    return notifications.send_notification_emails().emails
+
+
 @shared_task(name="members.dispatch_digests")
 def dispatch_digests() -> int:
     """Fan out batches of members whose digest is due now (beat, every 15 minutes).

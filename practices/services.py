@@ -16,6 +16,7 @@ from communities import moderation
 from communities.models import Community, Membership
 from communities.permissions import check_can_contribute, is_facilitator
 from communities.services import touch_activity
+from members import notifications
 
 from .models import Bookmark, Comment, Mention, Post, PostFollow, PostRevision, Reaction, TagFollow
 from .tags import normalise_tag
@@ -63,8 +64,14 @@ def _record_mentions(*, post: Post, comment: Comment | None, author, text: str) 
         .select_related("user")
     )
     mentioned = [m.user for m in members if member_handle(m.user) in handles]
+    new = []
     for user in mentioned:
-        Mention.objects.get_or_create(post=post, comment=comment, mentioned=user, author=author)
+        _mention, created = Mention.objects.get_or_create(
+            post=post, comment=comment, mentioned=user, author=author
+        )
+        if created:
+            new.append(user)
+    notifications.notify_mentions(post=post, comment=comment, author=author, users=new)
     return mentioned
 
 
@@ -136,6 +143,7 @@ def _text_of_data(kind: str, data: dict) -> str:
 
 def _on_publish(post: Post) -> None:
     _record_mentions(post=post, comment=None, author=post.author, text=_text_of(post))
+    notifications.notify_tag_followers(post)
     touch_activity(post.community)
 
 
@@ -266,7 +274,9 @@ def comment_create(*, post: Post, author, body: str, parent: Comment | None = No
     Post.objects.filter(pk=post.pk).update(last_activity_at=now)
     _refresh_comment_stats(post.pk)
     PostFollow.objects.get_or_create(user=author, post=post)
+    notifications.notify_comment_created(comment)
     _record_mentions(post=post, comment=comment, author=author, text=comment.body)
+    notifications.notify_post_followers(comment)
     touch_activity(post.community)
     return comment
 
@@ -350,6 +360,8 @@ def comment_mark_helpful(*, comment: Comment, by, helpful: bool = True) -> Comme
     comment.marked_helpful_by = by if helpful else None
     comment.save(update_fields=["marked_helpful_at", "marked_helpful_by"])
     _refresh_answered(post.pk)
+    if helpful:
+        notifications.notify_helpful(comment, by=by)
     return comment
 
 
@@ -379,9 +391,11 @@ def reaction_set(*, post: Post, user, kind: str, active: bool, note: str = "") -
         raise ValidationError(_("You cannot react to your own post."))
     reaction = None
     if active:
-        reaction, _created = Reaction.objects.update_or_create(
+        reaction, created = Reaction.objects.update_or_create(
             post=post, user=user, kind=kind, defaults={"note": note.strip()[:280]}
         )
+        if created and kind == Reaction.Kind.APPLIED:
+            notifications.notify_applied(reaction)
     else:
         Reaction.objects.filter(post=post, user=user, kind=kind).delete()
     _refresh_reaction_counts(post.pk)

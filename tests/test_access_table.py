@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from communities.models import Community, Membership, Rule
 from members.digests import unsubscribe_token
+from members.models import Notification, NotificationKind
 from practices.models import Comment, Post
 from tests.factories import (
     CommunityFactory,
@@ -406,6 +407,32 @@ TABLE.update(
 )
 
 
+def own_notification(role, vis):
+    """Opening a notification: its recipient ("member") is sent on to what it is about;
+    for everyone else it does not exist."""
+    return 302 if role in ("anonymous", "member") else 404
+
+
+NOTIFICATION_SETTINGS_DATA = {
+    **{f"kind_{kind}": "off" for kind in NotificationKind.values},
+    "digest_cadence": "off",
+}
+TABLE.update(
+    {
+        "members:notifications": Entry(signed_in),
+        "members:notifications_read": Entry(
+            post_only, may_write=lambda role, vis: role != "anonymous", data={"all": "1"}
+        ),
+        "members:notification_open": Entry(own_notification),
+        "members:notification_settings": Entry(
+            signed_in,
+            may_write=lambda role, vis: role != "anonymous",
+            data=NOTIFICATION_SETTINGS_DATA,
+        ),
+    }
+)
+
+
 # --- The world -----------------------------------------------------------------------
 
 
@@ -504,6 +531,14 @@ def _pk_for(name: str, world: World, vis: str) -> int:
         return obj["post"].pk
     if name.startswith("practices:"):
         return obj["post"].pk
+    if name == "members:notification_open":
+        notification, _created = Notification.objects.get_or_create(
+            recipient=world.users["member"],
+            kind=NotificationKind.REPLY,
+            post=obj["post"],
+            defaults={"url": obj["post"].get_absolute_url()},
+        )
+        return notification.pk
     if name == "members:profile":
         return world.users["member"].pk
     raise AssertionError(f"No object for {name}")

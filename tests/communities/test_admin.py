@@ -14,7 +14,7 @@ from communities.models import (
     MembershipEvent,
     StageChange,
 )
-from members.models import OutboundEmail
+from members.models import Notification
 from tests.communities.conftest import add_member, add_pending_request
 from tests.factories import UserFactory
 
@@ -200,7 +200,7 @@ def test_approve_and_decline_actions_decide_pending_requests(staff_client, launc
     page = response.content.decode()
     assert "1 request declined." in page
     assert "This request has already been decided." in page
-    assert OutboundEmail.objects.filter(to=approved.user.email, kind="membership_decided").exists()
+    assert Notification.objects.filter(recipient=approved.user, kind="membership").exists()
 
 
 def test_memberships_are_not_added_in_the_admin(staff_client, launched):

@@ -14,12 +14,17 @@ from communities.models import (
     StageChange,
 )
 from communities.permissions import JoinState, can_contribute, join_state
-from members.models import OutboundEmail
+from members.models import Notification, OutboundEmail
+from members.notifications import send_notification_emails
 from tests.factories import UserFactory
 
 
 def queued_to(address: str) -> list[OutboundEmail]:
-    """Emails the services put in the outbox for `address` (delivery is tested elsewhere)."""
+    """Emails the services put in the outbox for `address` (delivery is tested elsewhere).
+
+    Members hear through their notifications: the ones due by then are emailed first.
+    """
+    send_notification_emails(now=timezone.now() + timedelta(hours=1))
     return list(OutboundEmail.objects.filter(to=address).order_by("pk"))
 
 
@@ -87,7 +92,8 @@ def test_material_charter_change_blocks_contributing_until_reaccepted(launched, 
     assert not can_contribute(person, Community.objects.get(pk=launched.pk))
     # The facilitator who published has accepted already.
     assert can_contribute(facilitator, Community.objects.get(pk=launched.pk))
-    assert any("updated its rules" in m.subject for m in queued_to(person.email))
+    assert Notification.objects.filter(recipient=person, kind="charter").exists()
+    assert any("published new rules" in m.subject for m in queued_to(person.email))
 
     services.charter_accept(membership=membership)
     assert can_contribute(person, Community.objects.get(pk=launched.pk))

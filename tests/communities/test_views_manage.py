@@ -1,13 +1,16 @@
 """The facilitators' settings pages: who may open them, what they change, what they refuse."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from communities import services
 from communities.models import Community, Invitation, Membership, MembershipEvent, Rule
-from members.models import OutboundEmail
+from members.models import Notification, OutboundEmail
+from members.notifications import send_notification_emails
 from tests.communities.conftest import add_member, add_pending_request
 from tests.factories import UserFactory
 
@@ -577,7 +580,7 @@ def test_publishing_a_material_change_asks_members_to_accept_again(client, launc
     version = launched.current_charter
     assert version.summary == "A rule about credit."
     assert version.rules[-1]["title"] == "Ask before you copy"
-    assert OutboundEmail.objects.filter(to=member.user.email, kind="charter_changed").exists()
+    assert Notification.objects.filter(recipient=member.user, kind="charter").exists()
     page = page_text(client.get(url("manage_charter", launched)))
     assert "A rule about credit." in page
     assert "Up to date" in page
@@ -706,7 +709,8 @@ def test_approving_a_request_makes_a_member_and_emails_them(client, launched, fa
     assert response.status_code == 302
     pending.refresh_from_db()
     assert pending.is_active
-    email = OutboundEmail.objects.get(to=pending.user.email, kind="membership_decided")
+    send_notification_emails(now=timezone.now() + timedelta(hours=1))
+    email = OutboundEmail.objects.get(to=pending.user.email, kind="notification")
     assert "Welcome aboard!" in email.body_text
     page = page_text(client.get(url("manage_requests", launched)))
     assert "Recently decided" in page and "Approved" in page
