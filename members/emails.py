@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils.html import linebreaks, urlize
 
 from config.context_processors import site
@@ -18,10 +19,16 @@ class RenderedEmail:
 def render_email(name: str, context: dict) -> RenderedEmail:
     """Render the subject, text and HTML parts of the email called `name`."""
     ctx = {**site(None), **context}
-    subject = render_to_string(f"emails/{name}/subject.txt", ctx)
-    text = render_to_string(f"emails/{name}/body.txt", ctx).strip()
+    subject = _render_plain(f"emails/{name}/subject.txt", ctx)
+    text = _render_plain(f"emails/{name}/body.txt", ctx).strip()
     html = render_to_string(f"emails/{name}/body.html", ctx)
     return RenderedEmail(subject=" ".join(subject.split()), text=text, html=html)
+
+
+def _render_plain(template_name: str, context: dict) -> str:
+    """Plain-text parts are not HTML: "Ben & Chloé's" must not become "Ben &amp; Chloé&#x27;s"."""
+    template = get_template(template_name).template
+    return template.render(Context(context, autoescape=False))
 
 
 def html_from_text(subject: str, text: str) -> str:

@@ -234,3 +234,17 @@ def test_an_unreachable_mail_server_is_retried_later(settings):
     email = outbox_row()
 
     assert services.email_deliver(email_id=email.pk) == "retry"
+
+
+def test_plain_text_parts_of_emails_are_not_html_escaped(db):
+    from communities.models import Community, Invitation
+    from members.emails import render_email
+
+    community = Community(name="Ben & Chloé's circle", slug="c", challenge="<b>Tea</b> & talk")
+    invitation = Invitation(community=community, email="x@practica.test")
+    email = render_email(
+        "invitation", {"invitation": invitation, "community": community, "url": "http://x/"}
+    )
+    assert "Ben & Chloé's circle" in email.subject
+    assert "<b>Tea</b> & talk" in email.text
+    assert "&lt;b&gt;Tea&lt;/b&gt; &amp; talk" in email.html
