@@ -8,7 +8,6 @@ object below the community through that community's own related managers.
 from __future__ import annotations
 
 import copy
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -635,7 +634,6 @@ def members(request, slug: str):
         "members",
         page_obj=page,
         query=query,
-        extra_query=f"{urlencode({'q': query})}&" if query else "",
         banned=list(banned),
         roles=Membership.Role.choices,
         required_charter_number=community.required_charter_number,

@@ -535,7 +535,6 @@ def log(request, slug: str):
         page_obj=page,
         chosen=chosen,
         action_choices=ModerationAction.Action.choices,
-        extra_query=f"action={chosen}&" if chosen else "",
     )
     return render(request, "communities/manage/log.html", context)
 
