@@ -213,3 +213,54 @@ def test_with_redis_down_the_request_is_saved_and_its_email_goes_out_when_redis_
         broker.stop()
 
     assert emails_by_recipient(outbox_dir) == {facilitator.email: 1}
+
+
+def test_with_redis_down_a_comment_is_saved_and_the_reply_email_goes_out_when_redis_is_back(
+    start_worker, queue, outbox_dir, tmp_path, client, settings
+):
+    from members.models import Notification
+    from members.notifications import send_notification_emails
+    from practices import services as practices_services
+
+    settings.NOTIFICATION_EMAIL_DELAY = timedelta(0)
+    broker = RedisServer(tmp_path).start()
+    try:
+        community = CommunityFactory(name="Night shift circle")
+        author = MembershipFactory(community=community).user
+        commenter = MembershipFactory(community=community).user
+        post = practices_services.post_create(
+            community=community,
+            author=author,
+            kind="experience",
+            data={"title": "Bedside handover", "tried": "t", "happened": "h", "learned": "l"},
+        )
+        worker = start_worker(broker_url=broker.url)
+        client.force_login(commenter)
+
+        with publishing_to(queue, broker.url):
+            broker.stop()
+            response = client.post(
+                reverse("practices:comment_create", args=[community.slug, post.pk]),
+                {"body": "We tried this on our ward too."},
+            )
+
+            assert response.status_code == 302
+            assert post.comments.filter(author=commenter).exists()
+            assert Notification.objects.filter(recipient=author, kind="reply").exists()
+            # With the broker down the due reply is claimed into the outbox, not lost.
+            send_notification_emails()
+            email = OutboundEmail.objects.get(to=author.email)
+            assert email.status == OutboundEmail.Status.PENDING
+            assert not any(outbox_dir.iterdir())
+
+            broker.start()
+            wait_for(services.outbox_sweep, what="the sweep to publish", logs=[worker.log])
+            wait_for(
+                lambda: OutboundEmail.objects.filter(pk=email.pk, status="sent").exists(),
+                what="the worker to send the reply email once Redis is back",
+                logs=[worker.log],
+            )
+    finally:
+        broker.stop()
+
+    assert emails_by_recipient(outbox_dir) == {author.email: 1}
