@@ -222,3 +222,10 @@ def test_changing_the_email_address_requires_verifying_the_new_one(
     assert user.email == "new-address@practica.test"
     assert EmailAddress.objects.get(user=user, email="new-address@practica.test").verified
     assert EmailAddress.objects.get_primary(user).email == "new-address@practica.test"
+
+
+def test_account_pages_use_the_sites_sentence_case_wording(client, db):
+    login = client.get("/accounts/login/").content.decode()
+    signup = client.get("/accounts/signup/").content.decode()
+    assert "Sign in" in login and "Sign In" not in login
+    assert "Sign up" in signup and "Sign Up" not in signup
