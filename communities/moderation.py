@@ -502,6 +502,19 @@ def _end_membership(item: Item, community: Community, *, by, reason: str, ban: b
         community_services.membership_remove(membership=membership, by=by, reason=reason)
 
 
+def _hide_and_end_membership(
+    *, by, post: Post | None, comment: Comment | None, reason: str, rule_id, ban: bool
+) -> Item:
+    item = _lock(_item(post, comment))
+    community = community_of(item)
+    _check_moderator(by, community)
+    rule_title, reason = _hide(item, community, by=by, reason=reason, rule_id=rule_id)
+    _end_membership(item, community, by=by, reason=reason, ban=ban)
+    action = ModerationAction.Action.BANNED if ban else ModerationAction.Action.REMOVED
+    _log(community, action, by=by, item=item, rule_title=rule_title, reason=reason)
+    return item
+
+
 @transaction.atomic
 def review_remove_member(
     *,
@@ -512,20 +525,9 @@ def review_remove_member(
     rule_id: int | str = "",
 ) -> Item:
     """Hide the item and remove its author from the community (they may join again)."""
-    item = _lock(_item(post, comment))
-    community = community_of(item)
-    _check_moderator(by, community)
-    rule_title, reason = _hide(item, community, by=by, reason=reason, rule_id=rule_id)
-    _end_membership(item, community, by=by, reason=reason, ban=False)
-    _log(
-        community,
-        ModerationAction.Action.REMOVED,
-        by=by,
-        item=item,
-        rule_title=rule_title,
-        reason=reason,
+    return _hide_and_end_membership(
+        by=by, post=post, comment=comment, reason=reason, rule_id=rule_id, ban=False
     )
-    return item
 
 
 @transaction.atomic
@@ -538,20 +540,9 @@ def review_ban_member(
     rule_id: int | str = "",
 ) -> Item:
     """Hide the item and ban its author: they lose access and cannot join again."""
-    item = _lock(_item(post, comment))
-    community = community_of(item)
-    _check_moderator(by, community)
-    rule_title, reason = _hide(item, community, by=by, reason=reason, rule_id=rule_id)
-    _end_membership(item, community, by=by, reason=reason, ban=True)
-    _log(
-        community,
-        ModerationAction.Action.BANNED,
-        by=by,
-        item=item,
-        rule_title=rule_title,
-        reason=reason,
+    return _hide_and_end_membership(
+        by=by, post=post, comment=comment, reason=reason, rule_id=rule_id, ban=True
     )
-    return item
 
 
 REVIEW_ACTIONS = {
