@@ -349,6 +349,7 @@ def digest_for(user, communities_content: CommunityContentCache, since: datetime
     challenges tagged with what the member said they can help with in that community.
     """
     from members.models import Notification
+    from members.notifications import with_visibility
 
     digest = Digest(since=since)
     # One query: the member's communities that still qualify now, with the tags they
@@ -370,14 +371,20 @@ def digest_for(user, communities_content: CommunityContentCache, since: datetime
             tags[tag_id] = tag_name
     content = communities_content.get_many(help_tags)
 
+    # Checked like the immediate emails: a comment hidden since is left out too.
     notifications = list(
-        Notification.objects.filter(
-            recipient=user,
-            email_status=Notification.EmailStatus.DIGEST,
-            emailed_at__isnull=True,
-            read_at__isnull=True,
-            created_at__gte=since,
-        ).order_by("created_at", "pk")[: SHOWN_NOTIFICATIONS * 2]
+        with_visibility(
+            Notification.objects.filter(
+                recipient=user,
+                email_status=Notification.EmailStatus.DIGEST,
+                emailed_at__isnull=True,
+                read_at__isnull=True,
+                created_at__gte=since,
+            ),
+            user,
+        )
+        .filter(can_see=True)
+        .order_by("created_at", "pk")[: SHOWN_NOTIFICATIONS * 2]
     )
 
     candidate_posts = set().union(*(c.post_ids for c in content.values()))
