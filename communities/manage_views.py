@@ -597,7 +597,8 @@ def _members_page(request, community: Community):
         .prefetch_related(history)
         .order_by(role_order, "joined_at", "pk")
     )
-    query = request.GET.get("q", "").strip()
+    # PostgreSQL refuses NUL in text: drop it rather than fail on a crafted link.
+    query = request.GET.get("q", "").replace("\x00", "").strip()
     if query:
         members = members.filter(
             Q(user__display_name__icontains=query) | Q(user__email__icontains=query)

@@ -4,6 +4,7 @@ fragments and counts. Each test would fail if a channel bypassed the one door.""
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from members.models import NotificationSetting
@@ -64,3 +65,16 @@ def test_the_digest_leaves_out_notifications_about_a_comment_hidden_since(
     digest = _digest(member)
 
     assert [n.summary for n in digest.notifications] == []
+
+
+# --- Odd input -----------------------------------------------------------------------
+
+
+def test_the_facilitators_member_search_survives_a_nul_character(client, community, facilitator):
+    client.force_login(facilitator)
+
+    response = client.get(
+        reverse("communities:manage_members", args=[community.slug]), {"q": "\x00"}
+    )
+
+    assert response.status_code == 200
