@@ -274,12 +274,7 @@ def notify_tag_followers(post: Post) -> None:
     followers = User.objects.filter(
         pk__in=TagFollow.objects.filter(tag__in=post.tags.all()).values("user_id")
     )
-    if post.community.visibility != Community.Visibility.PUBLIC:
-        # Only members can read; checking the rest one by one would be wasted queries.
-        followers = followers.filter(
-            memberships__community_id=post.community_id,
-            memberships__status=Membership.Status.ACTIVE,
-        )
+    # Who may read the post is decided by notify_many through Post.objects.visible_to.
     notify_many(
         followers,
         kind=Kind.FOLLOWED_TAG,
