@@ -207,8 +207,11 @@ def test_the_author_of_a_hidden_comment_asks_for_a_review(client, community, pos
     comment = practices_services.comment_create(post=post, author=reader, body="Off topic")
     moderation.review_hide(by=community.created_by, comment=comment, reason="Off topic")
     client.force_login(reader)
-    page = text(client.get(post.get_absolute_url()))
+    html = client.get(post.get_absolute_url()).content.decode()
+    page = " ".join(re.sub(r"<[^>]+>", " ", html).split())
     assert "Hidden by the facilitators. Reason: Off topic" in page and "Ask for a review" in page
+    assert f'<label for="review-note-comment-{comment.pk}">' in html
+    assert f'action="{url("request_review_comment", community, comment.pk)}"' in html
 
     client.post(url("request_review_comment", community, comment.pk), {"note": ""})
 
