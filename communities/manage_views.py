@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from config.htmx import error_text
+
 from . import services
 from .manage_forms import (
     ArchiveForm,
@@ -51,10 +53,6 @@ CHECKLIST_ANCHORS = {
     "onboarding": "#steps",
     "team": "#id_emails",
 }
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 def _manage_context(request, community: Community, section: str, **extra) -> dict:
@@ -166,7 +164,7 @@ def launch(request, slug: str):
         try:
             services.community_launch(community=community, by=request.user)
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
             return redirect("communities:manage_launch", community.slug)
         messages.success(
             request,
@@ -331,7 +329,7 @@ def rule_move(request, slug: str, pk: int):
     try:
         services.rule_move(rule=rule, direction=int(direction))
     except ValidationError as exc:
-        error = _error_text(exc)
+        error = error_text(exc)
     if request.htmx:
         return _render_rule_list(request, community, error)
     if error:
@@ -349,7 +347,7 @@ def rule_delete(request, slug: str, pk: int):
     try:
         services.rule_delete(rule=rule)
     except ValidationError as exc:
-        error = _error_text(exc)
+        error = error_text(exc)
     if request.htmx:
         return _render_rule_list(request, community, error)
     if error:
@@ -474,7 +472,7 @@ def request_decide(request, slug: str, pk: int):
     try:
         decide(membership=membership, by=request.user, message=form.cleaned_data["message"])
     except ValidationError as exc:
-        error = _error_text(exc)
+        error = error_text(exc)
     name = membership.user.display_name
     if approve:
         done = _("%(name)s is now a member; we emailed them.") % {"name": name}
@@ -564,7 +562,7 @@ def invitation_resend(request, slug: str, pk: int):
     try:
         services.invitation_resend(invitation=invitation, by=request.user)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(
             request,
@@ -672,7 +670,7 @@ def member_action(request, slug: str, pk: int):
             services.membership_unban(membership=membership, by=request.user)
             done = _("The ban on %(name)s was lifted; they can ask to join again.") % {"name": name}
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, done)
     url = reverse("communities:manage_members", args=[community.slug])

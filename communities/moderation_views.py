@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from config.htmx import add_service_error, error_text, is_fragment
 from practices.models import Comment, Post
 
 from . import moderation
@@ -43,24 +44,6 @@ from .shortcuts import community_context, get_managed_community, get_readable_co
 QUEUE_PAGE_SIZE = 20
 QUEUE_LIST_LIMIT = 50
 LOG_PAGE_SIZE = 50
-
-
-def _is_fragment(request) -> bool:
-    return bool(request.htmx) and not request.htmx.boosted
-
-
-def _error_text(error: ValidationError | PermissionDenied) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or _("You are not allowed to do that here.")
-
-
-def _add_service_error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- Members: reporting ---------------------------------------------------------------
@@ -93,7 +76,7 @@ def _report_page(request, community: Community, item, kind: str):
         try:
             moderation.check_can_report(request.user, item)
         except ValidationError as error:
-            refusal = _error_text(error)
+            refusal = error_text(error)
     form = ReportForm(request.POST or None, choices=choices)
     done = False
     if request.method == "POST" and existing is None and not refusal and form.is_valid():
@@ -105,10 +88,10 @@ def _report_page(request, community: Community, item, kind: str):
                 **{kind: item},
             )
         except ValidationError as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         else:
             done = True
-            if not _is_fragment(request):
+            if not is_fragment(request):
                 messages.success(
                     request, _("Thank you. The facilitators will review what you reported.")
                 )
@@ -127,7 +110,7 @@ def _report_page(request, community: Community, item, kind: str):
         item_url=moderation.item_url(item),
         action_url=request.path,
     )
-    if _is_fragment(request):
+    if is_fragment(request):
         if request.GET.get("cancel"):
             return render(request, "communities/report_form.html#closed", context)
         return render(request, "communities/report_form.html#panel", context)
@@ -155,7 +138,7 @@ def _ask_for_review(request, item, kind: str):
     try:
         moderation.review_request(by=request.user, note=note, **{kind: item})
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(
             request,
@@ -421,20 +404,20 @@ def _review(request, slug: str, pk: int, kind: str):
         try:
             moderation.REVIEW_ACTIONS[action](**arguments)
         except (ValidationError, PermissionDenied) as exc:
-            error = _error_text(exc)
+            error = error_text(exc)
         else:
             done = DONE_MESSAGES[action]
-            if _is_fragment(request):
+            if is_fragment(request):
                 context = _manage_context(request, community, entry=entry, done=done)
                 return render(request, "communities/manage/reports.html#resolved", context)
             messages.success(request, done)
             return redirect("communities:manage_reports", community.slug)
-    elif _is_fragment(request):
+    elif is_fragment(request):
         # Field errors show under their fields; the rest above the form.
         error = " ".join([*form.errors.get("action", []), *form.non_field_errors()])
     else:
         error = _form_errors(form)
-    if _is_fragment(request):
+    if is_fragment(request):
         # The card again, with what was typed and why it was refused.
         item = _managed_item(community, kind, pk)
         entry = QueueItem(kind=kind, item=item, form=form, error=error)
@@ -495,10 +478,10 @@ def approve_post(request, slug: str, pk: int):
                 )
                 done = _("“%(title)s” went back to its author as a draft.") % {"title": post.title}
         except (ValidationError, PermissionDenied) as exc:
-            error = _error_text(exc)
+            error = error_text(exc)
     else:
         error = _form_errors(form)
-    if _is_fragment(request):
+    if is_fragment(request):
         context = _manage_context(
             request, community, post=post, done=done, error=error, approval_form=form
         )

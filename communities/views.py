@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
+from config.htmx import fragment_or_page, login_url
+
 from . import services
 from .forms import (
     CharterAcceptForm,
@@ -47,17 +49,6 @@ DIRECTORY_TOPICS = 20
 def _posted(request):
     """The submitted data for a bound form, even when every field was left empty."""
     return request.POST if request.method == "POST" else None
-
-
-def _login_url(request, path: str | None = None) -> str:
-    return f"{reverse('account_login')}?{urlencode({'next': path or request.get_full_path()})}"
-
-
-def _fragment_or_page(request, template: str, fragment: str) -> str:
-    """The full page, or only `fragment` of it when htmx asks for a part of the page."""
-    if request.htmx and not request.htmx.boosted:
-        return f"{template}#{fragment}"
-    return template
 
 
 # --- Directory and "my communities" ---------------------------------------------------
@@ -108,7 +99,7 @@ def directory(request):
         "is_filtered": bool(query or kind or active_tag),
         "can_create": request.user.is_authenticated,
     }
-    template = _fragment_or_page(request, "communities/community_list.html", "results")
+    template = fragment_or_page(request, "communities/community_list.html", "results")
     return render(request, template, context)
 
 
@@ -209,7 +200,7 @@ def detail(request, slug: str):
         )
     state = context["join_state"]
     if state == JoinState.ANONYMOUS:
-        context["login_url"] = _login_url(request)
+        context["login_url"] = login_url(request)
     elif state == JoinState.INVITED:
         context["invitation"] = open_invitation(request.user, community)
     if context["can_read"]:
@@ -495,7 +486,7 @@ def invitation(request, token: str):
         context["signup_url"] = (
             f"{reverse('account_signup')}?{urlencode({'next': here, 'email': invitation.email})}"
         )
-        context["login_url"] = _login_url(request, here)
+        context["login_url"] = login_url(request, here)
         return render(request, "communities/invitation_detail.html", context)
     try:
         services.invitation_check(invitation=invitation, user=request.user)

@@ -17,6 +17,39 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 
 
+class OffsetNavigation:
+    """Previous/next links for a page of `limit` rows starting at `offset`."""
+
+    offset: int
+    limit: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.offset > 0
+
+    @property
+    def previous_offset(self) -> int:
+        return max(self.offset - self.limit, 0)
+
+    @property
+    def next_offset(self) -> int:
+        return self.offset + self.limit
+
+
+@dataclass
+class OffsetPage(OffsetNavigation):
+    """Previous/next paging without counting every row: `has_more` comes from limit + 1."""
+
+    items: list
+    offset: int
+    limit: int
+    has_more: bool
+
+    @classmethod
+    def from_rows(cls, rows: list, *, offset: int, limit: int) -> OffsetPage:
+        return cls(items=rows[:limit], offset=offset, limit=limit, has_more=len(rows) > limit)
+
+
 @dataclass
 class KeysetPage:
     object_list: list

@@ -18,6 +18,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import SEARCH_CONFIG, Post, PostTag
+from .pagination import OffsetNavigation
 from .tags import normalise_tag
 
 CANDIDATES = 500
@@ -36,7 +37,7 @@ _OPERATOR_WORDS = {"or", "and", "not"}
 
 
 @dataclass
-class SearchPage:
+class SearchPage(OffsetNavigation):
     """One page of results; `has_more` says whether a next page exists (no COUNT needed)."""
 
     query: str
@@ -44,18 +45,6 @@ class SearchPage:
     offset: int = 0
     limit: int = 20
     has_more: bool = False
-
-    @property
-    def has_previous(self) -> bool:
-        return self.offset > 0
-
-    @property
-    def previous_offset(self) -> int:
-        return max(self.offset - self.limit, 0)
-
-    @property
-    def next_offset(self) -> int:
-        return self.offset + self.limit
 
     @property
     def first_number(self) -> int:

@@ -19,9 +19,11 @@ from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
 from communities.models import Community
+from config.htmx import fragment_or_page
 
 from . import services
 from .models import Post, PostTag, TagFollow
+from .pagination import OffsetPage
 from .search import CANDIDATES, search_posts, similar_experiences
 from .search_forms import LessonsFilterForm, SearchForm
 from .tags import normalise_tag
@@ -33,13 +35,6 @@ LESSONS_PER_TOPIC = 5
 LESSONS_PER_PAGE = 20
 # The library groups the newest lessons only, so its cost does not grow with the archive.
 LESSON_WINDOW = 1000
-
-
-def _fragment_or_page(request, template: str, fragment: str) -> str:
-    """The full page, or only `fragment` of it when htmx asks for a part of the page."""
-    if request.htmx and not request.htmx.boosted:
-        return f"{template}#{fragment}"
-    return template
 
 
 def _offset(request, *, maximum: int = 10_000) -> int:
@@ -61,32 +56,6 @@ def _find_tag(value: str) -> Tag | None:
     return Tag.objects.filter(Q(slug=value) | Q(name=normalise_tag(value))).first()
 
 
-@dataclass
-class OffsetPage:
-    """Previous/next paging without counting every row: `has_more` comes from limit + 1."""
-
-    items: list
-    offset: int
-    limit: int
-    has_more: bool
-
-    @classmethod
-    def from_rows(cls, rows: list, *, offset: int, limit: int) -> OffsetPage:
-        return cls(items=rows[:limit], offset=offset, limit=limit, has_more=len(rows) > limit)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.offset > 0
-
-    @property
-    def previous_offset(self) -> int:
-        return max(self.offset - self.limit, 0)
-
-    @property
-    def next_offset(self) -> int:
-        return self.offset + self.limit
-
-
 # --- Search --------------------------------------------------------------------------
 
 
@@ -105,7 +74,7 @@ def search(request):
     )
     has_filters = any(filters.get(k) for k in ("community", "kind", "outcome", "tag"))
     context = {"form": form, "page": page, "query": page.query, "has_filters": has_filters}
-    template = _fragment_or_page(request, "practices/search/search.html", "results")
+    template = fragment_or_page(request, "practices/search/search.html", "results")
     return render(request, template, context)
 
 

@@ -15,7 +15,6 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, prefetch_related_
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -25,6 +24,7 @@ from communities import moderation
 from communities.models import Community, Membership
 from communities.permissions import can_contribute, can_report, get_membership, is_facilitator
 from communities.shortcuts import community_context, get_readable_community
+from config.htmx import add_service_error, error_text, is_fragment, login_url
 
 from . import services
 from .forms import AppliedForm, CommentEditForm, CommentForm, FeedFilterForm, HideForm, PostForm
@@ -60,29 +60,6 @@ SECTION_LABELS = {
 }
 
 
-def _is_fragment(request) -> bool:
-    return bool(request.htmx) and not request.htmx.boosted
-
-
-def _login_url(request) -> str:
-    return f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}"
-
-
-def _error_text(error: ValidationError | PermissionDenied) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or _("You are not allowed to do that here.")
-
-
-def _add_service_error(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form's fields where it names one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def sections(kind: str, values: dict) -> list[dict]:
     """The filled-in sections of a post (or a revision, or a preview), in reading order."""
     return [
@@ -107,7 +84,7 @@ def _contribution_notice(request, community: Community) -> dict | None:
     if not user.is_authenticated:
         return {
             "text": _("Sign in and join this community to share an experience or ask a question."),
-            "url": _login_url(request),
+            "url": login_url(request),
             "link": _("Sign in"),
         }
     if membership and membership.status == Membership.Status.BANNED:
@@ -275,9 +252,9 @@ def post_create(request, slug: str, kind: str):
                 publish=action == "publish",
             )
         except ValidationError as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         except PermissionDenied as error:
-            form.add_error(None, _error_text(error))
+            form.add_error(None, error_text(error))
         else:
             if post.is_published:
                 messages.success(request, _("Published. Thank you for sharing."))
@@ -314,9 +291,9 @@ def post_edit(request, slug: str, pk: int):
                 publish=action == "publish",
             )
         except ValidationError as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         except PermissionDenied as error:
-            form.add_error(None, _error_text(error))
+            form.add_error(None, error_text(error))
         else:
             if post.is_published:
                 if was_draft:
@@ -568,7 +545,7 @@ def post_history(request, slug: str, pk: int):
 
 def _after_post_action(request, post: Post, partial: str, *, error: str = "", notice: str = ""):
     """htmx: the refreshed part of the page. Otherwise back to the post with a message."""
-    if _is_fragment(request):
+    if is_fragment(request):
         post = _get_post(request, post.community.slug, post.pk)
         if partial == "actions":
             context = _actions_context(request, post, error=error)
@@ -604,7 +581,7 @@ def post_react(request, slug: str, pk: int):
     try:
         services.reaction_set(post=post, user=request.user, kind=kind, active=active, note=note)
     except (ValidationError, PermissionDenied) as exc:
-        error = _error_text(exc)
+        error = error_text(exc)
     else:
         if kind == Reaction.Kind.APPLIED:
             notice = _("Thanks: others see that you applied this.") if active else ""
@@ -659,7 +636,7 @@ def post_hide(request, slug: str, pk: int):
         else:
             moderation.review_show(by=request.user, post=post)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(
             request,
@@ -713,11 +690,11 @@ def _page_from_post(request):
 
 def _refused(request, post: Post, comment: Comment, error: ValidationError):
     """A refused action on a comment: said in the conversation (htmx) or as a message."""
-    if _is_fragment(request):
+    if is_fragment(request):
         return _render_conversation(
-            request, post, page_number=_page_from_post(request), error=_error_text(error)
+            request, post, page_number=_page_from_post(request), error=error_text(error)
         )
-    messages.error(request, _error_text(error))
+    messages.error(request, error_text(error))
     return redirect(_comment_url(post, comment, request.user))
 
 
@@ -739,15 +716,15 @@ def comment_create(request, slug: str, pk: int):
                 post=post, author=request.user, body=form.cleaned_data["body"], parent=parent
             )
         except ValidationError as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         except PermissionDenied as error:
             # Not a problem with what was typed: the conversation says why they cannot write.
-            if _is_fragment(request):
+            if is_fragment(request):
                 return _render_conversation(request, post, page_number=_page_from_post(request))
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
             return redirect(post)
         else:
-            if _is_fragment(request):
+            if is_fragment(request):
                 return _render_conversation(
                     request, post, page_number=_comment_page_number(post, comment, request.user)
                 )
@@ -755,7 +732,7 @@ def comment_create(request, slug: str, pk: int):
             return redirect(_comment_url(post, comment, request.user))
     # Keep what was typed: the form comes back with its errors, in place.
     forms = {"reply_form": form, "reply_to": parent_id} if parent_id else {"comment_form": form}
-    if _is_fragment(request):
+    if is_fragment(request):
         return _render_conversation(request, post, page_number=_page_from_post(request), **forms)
     return _render_detail(request, post, page_number=_page_from_post(request), **forms)
 
@@ -779,15 +756,15 @@ def comment_edit(request, pk: int):
                 comment=comment, editor=request.user, body=form.cleaned_data["body"]
             )
         except ValidationError as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         except PermissionDenied as error:
-            form.add_error(None, _error_text(error))
+            form.add_error(None, error_text(error))
         else:
-            if _is_fragment(request):
+            if is_fragment(request):
                 return _render_conversation(request, post, page_number=_page_from_post(request))
             messages.success(request, _("Your comment is updated."))
             return redirect(_comment_url(post, comment, request.user))
-    if request.method == "POST" and _is_fragment(request):
+    if request.method == "POST" and is_fragment(request):
         return _render_conversation(
             request, post, page_number=_page_from_post(request), edit_form=form
         )
@@ -805,7 +782,7 @@ def comment_delete(request, pk: int):
         raise PermissionDenied(_("Only the author can delete this comment."))
     if request.method == "POST":
         services.comment_delete(comment=comment, by=request.user)
-        if _is_fragment(request):
+        if is_fragment(request):
             return _render_conversation(request, post, page_number=_page_from_post(request))
         messages.success(request, _("Your comment was deleted."))
         return redirect(post)
@@ -823,7 +800,7 @@ def comment_helpful(request, pk: int):
         services.comment_mark_helpful(comment=comment, by=request.user, helpful=helpful)
     except ValidationError as error:
         return _refused(request, post, comment, error)
-    if _is_fragment(request):
+    if is_fragment(request):
         return _render_conversation(
             request, post, page_number=1 if helpful else _page_from_post(request)
         )
@@ -851,7 +828,7 @@ def comment_hide(request, pk: int):
             moderation.review_show(by=request.user, comment=comment)
     except ValidationError as error:
         return _refused(request, post, comment, error)
-    if _is_fragment(request):
+    if is_fragment(request):
         return _render_conversation(request, post, page_number=_page_from_post(request))
     messages.success(
         request,
