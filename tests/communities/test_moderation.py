@@ -539,9 +539,10 @@ def test_posts_from_yesterday_do_not_count(community, author):
         community=fresh(community), author=author, kind="experience", data=EXPERIENCE
     )
     Post.objects.filter(pk=old.pk).update(published_at=timezone.now() - timedelta(hours=25))
-    practices_services.post_create(
+    today = practices_services.post_create(
         community=fresh(community), author=author, kind="experience", data=EXPERIENCE
     )
+    assert today.status == Post.Status.PUBLISHED
 
 
 def test_new_members_comment_a_limited_number_of_times_a_day(community, post, author):
