@@ -782,10 +782,3 @@ def invitation_limit_error(left: int) -> ValidationError:
     else:
         message = _("You can send %(n)d invitations a day; you can send %(left)d more today.")
     return ValidationError(message % {"n": limit, "left": left})
-
-
-def check_invitation_limit(*, by, count: int) -> None:
-    """Before `count` invitations are sent: the per-account daily limit."""
-    left = invitations_left_today(by)
-    if count > left:
-        raise invitation_limit_error(left)
