@@ -114,7 +114,9 @@ def _eligible(users: QuerySet[User]) -> QuerySet[User]:
     """Active members with a verified address and something a digest could be about."""
     verified = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
     memberships = Membership.objects.active().filter(
-        user=OuterRef("pk"), digest_opt_out=False, community__stage=Community.Stage.LAUNCHED
+        user=OuterRef("pk"),
+        digest_opt_out=False,
+        community__in=Community.objects.active_for_email(),
     )
     waiting = Notification.objects.filter(
         recipient=OuterRef("pk"),

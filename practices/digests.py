@@ -359,8 +359,7 @@ def digest_for(user, communities_content: CommunityContentCache, since: datetime
         .filter(
             user=user,
             digest_opt_out=False,
-            community__stage=Community.Stage.LAUNCHED,
-            community__in=Community.objects.readable_by(user),
+            community__in=Community.objects.active_for_email().readable_by(user),
         )
         .values_list("community_id", "can_help_with__id", "can_help_with__name")
     )
