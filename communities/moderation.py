@@ -28,9 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from config.context_processors import site
-from members.emails import render_email
-from members.services import email_queue
+from config.links import absolute_reverse, absolute_url
+from members.emails import email_send
 from practices.models import Comment, Post
 
 from . import services as community_services
@@ -468,10 +467,11 @@ def review_hide_and_warn(
 
 
 def _send_warning(item: Item, community: Community, *, rule_title: str, reason: str) -> None:
-    base = site(None)["SITE_URL"]
-    email = render_email(
+    email_send(
         "moderation_warning",
-        {
+        to=item.author.email,
+        language=item.author.language,
+        context={
             "community": community,
             "user": item.author,
             "item": item,
@@ -479,16 +479,9 @@ def _send_warning(item: Item, community: Community, *, rule_title: str, reason: 
             "title": item.title if isinstance(item, Post) else item.post.title,
             "rule_title": rule_title,
             "reason": reason,
-            "url": base + item_url(item),
-            "rules_url": base + reverse("communities:charter", args=[community.slug]),
+            "url": absolute_url(item_url(item)),
+            "rules_url": absolute_reverse("communities:charter", community.slug),
         },
-    )
-    email_queue(
-        to=item.author.email,
-        subject=email.subject,
-        text=email.text,
-        html=email.html,
-        kind="moderation_warning",
     )
 
 

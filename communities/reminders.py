@@ -13,12 +13,10 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import DateTimeField, DurationField, Exists, ExpressionWrapper, F, OuterRef
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from config.context_processors import site
-from members.emails import render_email
-from members.services import email_queue
+from config.links import absolute_reverse
+from members.emails import email_send
 
 from .models import Community, Membership
 from .services import onboarding_steps
@@ -84,19 +82,16 @@ def due_nudges(*, now) -> list[int]:
 
 
 def _link(name: str, *args) -> str:
-    return site(None)["SITE_URL"] + reverse(name, args=args)
+    return absolute_reverse(name, *args)
 
 
 def _queue(membership: Membership, template: str, context: dict, dedupe_key: str) -> None:
     user = membership.user
-    with translation.override(user.language):
-        email = render_email(template, {"user": user, "community": membership.community, **context})
-    email_queue(
+    email_send(
+        template,
         to=user.email,
-        subject=email.subject,
-        text=email.text,
-        html=email.html,
-        kind=template,
+        language=user.language,
+        context={"user": user, "community": membership.community, **context},
         dedupe_key=dedupe_key,
     )
 

@@ -8,15 +8,13 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from config.context_processors import site
+from config.links import absolute_reverse, absolute_url
 from members import notifications
-from members.emails import render_email
-from members.services import email_queue
+from members.emails import email_send
 
 from .models import (
     INVITATION_LIFETIME,
@@ -528,25 +526,20 @@ def membership_request(
 
 def _notify_facilitators_of_request(membership: Membership) -> None:
     community = membership.community
-    url = site(None)["SITE_URL"] + reverse("communities:manage_requests", args=[community.slug])
+    url = absolute_reverse("communities:manage_requests", community.slug)
     for facilitator in (
         Membership.objects.facilitators().filter(community=community).select_related("user")
     ):
-        email = render_email(
+        email_send(
             "membership_requested",
-            {
+            to=facilitator.user.email,
+            language=facilitator.user.language,
+            context={
                 "community": community,
                 "applicant": membership.user,
                 "user": facilitator.user,
                 "url": url,
             },
-        )
-        email_queue(
-            to=facilitator.user.email,
-            subject=email.subject,
-            text=email.text,
-            html=email.html,
-            kind="membership_requested",
         )
 
 
@@ -705,17 +698,12 @@ def membership_set_role(*, membership: Membership, by, role: str) -> Membership:
 
 
 def _send_invitation(invitation: Invitation) -> None:
-    url = site(None)["SITE_URL"] + invitation.get_absolute_url()
-    email = render_email(
+    url = absolute_url(invitation.get_absolute_url())
+    email_send(
         "invitation",
-        {"invitation": invitation, "community": invitation.community, "url": url},
-    )
-    email_queue(
         to=invitation.email,
-        subject=email.subject,
-        text=email.text,
-        html=email.html,
-        kind="invitation",
+        language=invitation.community.language,
+        context={"invitation": invitation, "community": invitation.community, "url": url},
     )
 
 

@@ -88,7 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
                 "config.context_processors.site",
-                "config.context_processors.notifications",
+                "members.context_processors.notifications",
             ],
         },
     },

@@ -6,7 +6,7 @@ from allauth.core import context as allauth_context
 from django.conf import settings
 
 from .emails import html_from_text
-from .services import email_queue
+from .outbox import email_queue
 
 
 class AccountAdapter(DefaultAccountAdapter):

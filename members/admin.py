@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import digests, services
+from . import digests, outbox
 from .models import DigestDelivery, Notification, NotificationSetting, OutboundEmail, User
 
 
@@ -48,7 +48,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send failed emails again"))
     def resend(self, request, queryset):
-        count = services.email_resend(email_ids=list(queryset.values_list("pk", flat=True)))
+        count = outbox.email_resend(email_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(
             request,
             ngettext("%d email queued again.", "%d emails queued again.", count) % count,
@@ -57,7 +57,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send pending emails now"))
     def send_now(self, request, queryset):
-        count = services.email_send_now(email_ids=list(queryset.values_list("pk", flat=True)))
+        count = outbox.email_send_now(email_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(
             request,
             ngettext("%d pending email queued.", "%d pending emails queued.", count) % count,

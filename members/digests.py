@@ -27,12 +27,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from communities.models import Community, Membership
-from config.context_processors import site
+from config.links import absolute_url
+from config.tasks import task_publish_on_commit
 from practices.digests import CommunityContentCache, Digest, digest_for
 
 from .emails import RenderedEmail, render_email
 from .models import DigestDelivery, Notification, OutboundEmail, User
-from .services import email_queue
+from .outbox import email_queue
 
 log = logging.getLogger(__name__)
 
@@ -202,12 +203,12 @@ def dispatch(now: datetime | None = None, *, ignore_schedule: bool = False) -> i
     Running it twice (two beat instances, a retry) publishes batches twice, and the
     claims in the batches make the second one a no-op. Returns how many batches.
     """
-    from .tasks import send_digest_batch
-
     now = now or timezone.now()
     count = 0
     for batch in chain(due_batches(now, ignore_schedule=ignore_schedule), stale_batches(now)):
-        send_digest_batch.delay_on_commit(batch.user_ids, batch.period, batch.since.isoformat())
+        task_publish_on_commit(
+            "members.send_digest_batch", batch.user_ids, batch.period, batch.since.isoformat()
+        )
         count += 1
     return count
 
@@ -415,7 +416,7 @@ def preview_for(user: User, now: datetime | None = None, *, framed: bool = False
 
 
 def _absolute(path: str) -> str:
-    return site(None)["SITE_URL"] + path
+    return absolute_url(path)
 
 
 def preferences_url() -> str:
@@ -542,8 +543,6 @@ def deliveries_retry(*, delivery_ids: list[int]) -> int:
 
     Returns how many deliveries were queued.
     """
-    from .tasks import send_digest_batch
-
     failed = DigestDelivery.objects.filter(pk__in=delivery_ids, status=DigestDelivery.Status.FAILED)
     by_period: dict[str, list[tuple[int, datetime]]] = {}
     for user_id, period, since in failed.values_list("user_id", "period", "since"):
@@ -552,8 +551,12 @@ def deliveries_retry(*, delivery_ids: list[int]) -> int:
     for period, rows in by_period.items():
         for chunk in batched(rows, batch_size()):
             since = min(s for _u, s in chunk)
-            send_digest_batch.delay_on_commit(
-                [u for u, _s in chunk], period, since.isoformat(), retry_failed=True
+            task_publish_on_commit(
+                "members.send_digest_batch",
+                [u for u, _s in chunk],
+                period,
+                since.isoformat(),
+                retry_failed=True,
             )
             count += len(chunk)
     return count

@@ -1,12 +1,17 @@
 """Email template triplets: templates/emails/<name>/{subject.txt,body.txt,body.html}."""
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.template import Context
 from django.template.loader import get_template, render_to_string
+from django.utils import translation
 from django.utils.html import linebreaks, urlize
 
 from config.context_processors import site
+
+from .models import OutboundEmail
+from .outbox import email_queue
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,34 @@ def render_email(name: str, context: dict) -> RenderedEmail:
     text = _render_plain(f"emails/{name}/body.txt", ctx).strip()
     html = render_to_string(f"emails/{name}/body.html", ctx)
     return RenderedEmail(subject=" ".join(subject.split()), text=text, html=html)
+
+
+def email_send(
+    name: str,
+    *,
+    to: str,
+    context: dict,
+    kind: str | None = None,
+    language: str | None = None,
+    dedupe_key: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> OutboundEmail | None:
+    """Render the email called `name` (in `language`, when given) and queue it in the outbox.
+
+    The one way the app sends a templated email: the outbox row is written in the
+    caller's transaction. Returns None when `dedupe_key` was used before.
+    """
+    with translation.override(language) if language else nullcontext():
+        email = render_email(name, context)
+    return email_queue(
+        to=to,
+        subject=email.subject,
+        text=email.text,
+        html=email.html,
+        headers=headers,
+        kind=kind or name,
+        dedupe_key=dedupe_key,
+    )
 
 
 def _render_plain(template_name: str, context: dict) -> str:

@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from communities.models import Community, Membership
-from practices.pagination import keyset_page
+from config.pagination import keyset_page
 
 from . import notifications
 from .forms import NotificationPreferencesForm

@@ -28,10 +28,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from communities.models import Community, Membership
-from config.context_processors import site
+from config.links import absolute_reverse, absolute_url
 from practices.models import Comment, Post, PostFollow, TagFollow
 
-from .emails import render_email
+from .emails import email_send
 from .models import (
     DEFAULT_CHANNELS,
     Channel,
@@ -40,7 +40,6 @@ from .models import (
     NotificationSetting,
     User,
 )
-from .services import email_queue
 
 Kind = NotificationKind
 Status = Notification.EmailStatus
@@ -558,7 +557,7 @@ class SendResult:
 
 
 def _absolute(path: str) -> str:
-    return site(None)["SITE_URL"] + path
+    return absolute_url(path)
 
 
 def _subject(items: list[Notification]) -> str:
@@ -604,25 +603,20 @@ def _send_group(user: User, items: list[Notification]) -> None:
         for n in items
     ]
     subject = _subject(items)
-    email = render_email(
+    email_send(
         "notifications",
-        {
+        to=user.email,
+        kind="notification",
+        dedupe_key=_dedupe_key([n.pk for n in items]),
+        context={
             "user": user,
             "subject": subject,
             "entries": entries,
             "url": entries[-1]["url"],
             "post": items[0].post,
             "folded": folded,
-            "settings_url": _absolute(reverse("members:notification_settings")),
+            "settings_url": absolute_reverse("members:notification_settings"),
         },
-    )
-    email_queue(
-        to=user.email,
-        subject=email.subject,
-        text=email.text,
-        html=email.html,
-        kind="notification",
-        dedupe_key=_dedupe_key([n.pk for n in items]),
     )
 
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.text import Truncator
 
 from communities.models import Community, Membership
-from config.context_processors import site
+from config.links import absolute_url
 
 from .models import Post, Reaction
 
@@ -94,7 +94,7 @@ class CommunityContent:
 
 
 def _absolute(path: str) -> str:
-    return path if path.startswith(("http://", "https://")) else site(None)["SITE_URL"] + path
+    return absolute_url(path)
 
 
 def _excerpt(text: str) -> str:

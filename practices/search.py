@@ -17,8 +17,9 @@ from django.db.models.functions import Concat, Left
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from config.pagination import OffsetNavigation
+
 from .models import SEARCH_CONFIG, Post, PostTag
-from .pagination import OffsetNavigation
 from .tags import normalise_tag
 
 CANDIDATES = 500

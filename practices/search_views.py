@@ -20,10 +20,10 @@ from taggit.models import Tag
 
 from communities.models import Community
 from config.htmx import fragment_or_page
+from config.pagination import OffsetPage
 
 from . import services
 from .models import Post, PostTag, TagFollow
-from .pagination import OffsetPage
 from .search import CANDIDATES, search_posts, similar_experiences
 from .search_forms import LessonsFilterForm, SearchForm
 from .tags import normalise_tag

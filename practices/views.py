@@ -25,11 +25,11 @@ from communities.models import Community, Membership
 from communities.permissions import can_contribute, can_report, get_membership, is_facilitator
 from communities.shortcuts import community_context, get_readable_community
 from config.htmx import add_service_error, error_text, is_fragment, login_url
+from config.pagination import keyset_page
 
 from . import services
 from .forms import AppliedForm, CommentEditForm, CommentForm, FeedFilterForm, HideForm, PostForm
 from .models import Bookmark, Comment, Post, PostFollow, PostTag, Reaction
-from .pagination import keyset_page
 from .querysets import DEFAULT_FEED_SORT, FEED_SORTS
 from .tags import normalise_tag, parse_tags
 

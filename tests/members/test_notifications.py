@@ -610,7 +610,7 @@ def test_the_header_shows_the_unread_count_without_a_query_of_its_own(
 
 
 def test_the_header_count_falls_back_to_one_count_query(rf, experience, author, commenter):
-    from config.context_processors import notifications as processor
+    from members.context_processors import notifications as processor
 
     services.comment_create(post=experience, author=commenter, body="One")
     request = rf.get("/")

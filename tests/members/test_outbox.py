@@ -6,7 +6,7 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
-from members import services, tasks
+from members import outbox, tasks
 from members.models import OutboundEmail
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def outbox_row(**fields) -> OutboundEmail:
 
 def test_queued_email_is_sent_after_commit_with_text_and_html(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        email = services.email_queue(
+        email = outbox.email_queue(
             to="ada@practica.test", subject="Welcome", text="Hello Ada", html="<p>Hello Ada</p>"
         )
         assert mail.outbox == []
@@ -57,7 +57,7 @@ def test_queued_email_is_sent_after_commit_with_text_and_html(django_capture_on_
 def test_delivering_the_same_email_twice_sends_it_once():
     email = outbox_row()
 
-    assert services.email_deliver(email_id=email.pk) == "sent"
+    assert outbox.email_deliver(email_id=email.pk) == "sent"
     assert tasks.deliver_email(email.pk) == "skipped"
 
     assert len(mail.outbox) == 1
@@ -67,7 +67,7 @@ def test_delivering_the_same_email_twice_sends_it_once():
 
 
 def test_delivering_an_email_that_no_longer_exists_is_skipped():
-    assert services.email_deliver(email_id=987654) == "skipped"
+    assert outbox.email_deliver(email_id=987654) == "skipped"
 
 
 def test_a_temporary_smtp_error_puts_the_email_back_for_a_later_attempt(settings):
@@ -75,7 +75,7 @@ def test_a_temporary_smtp_error_puts_the_email_back_for_a_later_attempt(settings
     email = outbox_row()
     before = timezone.now()
 
-    assert services.email_deliver(email_id=email.pk) == "retry"
+    assert outbox.email_deliver(email_id=email.pk) == "retry"
 
     email.refresh_from_db()
     assert email.status == OutboundEmail.Status.PENDING
@@ -83,7 +83,7 @@ def test_a_temporary_smtp_error_puts_the_email_back_for_a_later_attempt(settings
     assert email.available_at > before
     assert "451" in email.last_error
     # Not due yet: a second delivery right away does nothing.
-    assert services.email_deliver(email_id=email.pk) == "skipped"
+    assert outbox.email_deliver(email_id=email.pk) == "skipped"
     email.refresh_from_db()
     assert email.attempts == 1
 
@@ -95,7 +95,7 @@ def test_a_temporary_error_backs_off_longer_with_each_attempt(settings):
     for _ in range(3):
         OutboundEmail.objects.filter(pk=email.pk).update(available_at=timezone.now())
         started = timezone.now()
-        services.email_deliver(email_id=email.pk)
+        outbox.email_deliver(email_id=email.pk)
         email.refresh_from_db()
         waits.append(email.available_at - started)
 
@@ -105,28 +105,28 @@ def test_a_temporary_error_backs_off_longer_with_each_attempt(settings):
 
 def test_a_temporary_error_gives_up_after_the_last_attempt(settings):
     settings.EMAIL_BACKEND = f"{__name__}.TemporarilyUnavailableBackend"
-    email = outbox_row(attempts=services.MAX_ATTEMPTS - 1)
+    email = outbox_row(attempts=outbox.MAX_ATTEMPTS - 1)
 
-    assert services.email_deliver(email_id=email.pk) == "failed"
+    assert outbox.email_deliver(email_id=email.pk) == "failed"
 
     email.refresh_from_db()
     assert email.status == OutboundEmail.Status.FAILED
-    assert email.attempts == services.MAX_ATTEMPTS
+    assert email.attempts == outbox.MAX_ATTEMPTS
 
 
 def test_a_permanent_smtp_error_fails_the_email_without_retrying(settings):
     settings.EMAIL_BACKEND = f"{__name__}.RejectingBackend"
     email = outbox_row()
 
-    assert services.email_deliver(email_id=email.pk) == "failed"
+    assert outbox.email_deliver(email_id=email.pk) == "failed"
 
     email.refresh_from_db()
     assert email.status == OutboundEmail.Status.FAILED
     assert email.attempts == 1
     assert "550" in email.last_error
     OutboundEmail.objects.filter(pk=email.pk).update(available_at=timezone.now())
-    assert services.email_deliver(email_id=email.pk) == "skipped"
-    assert services.outbox_sweep() == 0
+    assert outbox.email_deliver(email_id=email.pk) == "skipped"
+    assert outbox.outbox_sweep() == 0
     email.refresh_from_db()
     assert email.attempts == 1
 
@@ -153,11 +153,11 @@ def test_outbox_sweep_fails_stale_sending_claims_and_keeps_fresh_ones():
     stale = outbox_row(
         status=OutboundEmail.Status.SENDING,
         attempts=1,
-        claimed_at=now - services.STALE_CLAIM - timedelta(minutes=1),
+        claimed_at=now - outbox.STALE_CLAIM - timedelta(minutes=1),
     )
     fresh = outbox_row(status=OutboundEmail.Status.SENDING, attempts=1, claimed_at=now)
 
-    services.outbox_sweep()
+    outbox.outbox_sweep()
 
     stale.refresh_from_db()
     fresh.refresh_from_db()
@@ -176,17 +176,17 @@ def test_outbox_sweep_leaves_emails_pending_when_the_broker_is_away(monkeypatch)
 
     monkeypatch.setattr(tasks.deliver_email, "apply_async", broker_down)
 
-    assert services.outbox_sweep() == 0
+    assert outbox.outbox_sweep() == 0
     email.refresh_from_db()
     assert email.status == OutboundEmail.Status.PENDING
 
 
 def test_a_dedupe_key_prevents_a_second_row(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        first = services.email_queue(
+        first = outbox.email_queue(
             to="ada@practica.test", subject="Digest", text="Week 1", dedupe_key="digest:ada:w1"
         )
-        second = services.email_queue(
+        second = outbox.email_queue(
             to="ada@practica.test", subject="Digest", text="Week 1", dedupe_key="digest:ada:w1"
         )
 
@@ -201,7 +201,7 @@ def test_resending_failed_emails_queues_them_again(django_capture_on_commit_call
     sent = outbox_row(status=OutboundEmail.Status.SENT)
 
     with django_capture_on_commit_callbacks(execute=True):
-        count = services.email_resend(email_ids=[failed.pk, sent.pk])
+        count = outbox.email_resend(email_ids=[failed.pk, sent.pk])
 
     assert count == 1
     failed.refresh_from_db()
@@ -226,14 +226,14 @@ def test_a_mail_server_configuration_error_fails_without_retrying(settings):
     settings.EMAIL_BACKEND = f"{__name__}.AuthUnsupportedBackend"
     email = outbox_row()
 
-    assert services.email_deliver(email_id=email.pk) == "failed"
+    assert outbox.email_deliver(email_id=email.pk) == "failed"
 
 
 def test_an_unreachable_mail_server_is_retried_later(settings):
     settings.EMAIL_BACKEND = f"{__name__}.UnreachableBackend"
     email = outbox_row()
 
-    assert services.email_deliver(email_id=email.pk) == "retry"
+    assert outbox.email_deliver(email_id=email.pk) == "retry"
 
 
 def test_plain_text_parts_of_emails_are_not_html_escaped(db):

@@ -1,4 +1,4 @@
-"""Writes that concern members: the email outbox and profile preferences."""
+"""The email outbox: every email is a row first, delivered by a worker at most once."""
 
 import logging
 import smtplib
@@ -9,6 +9,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+
+from config.tasks import task_publish
 
 from .models import OutboundEmail
 
@@ -56,10 +58,8 @@ def email_queue(
 
 def email_enqueue(*, email_id: int) -> bool:
     """Publish the delivery task; when the broker is away the sweep sends it later."""
-    from .tasks import deliver_email
-
     try:
-        deliver_email.apply_async((email_id,))
+        task_publish("members.deliver_email", email_id)
     except Exception as exc:  # noqa: BLE001 - any broker failure leaves the row pending
         log.warning("Could not publish email %s, the outbox sweep will: %s", email_id, exc)
         return False
