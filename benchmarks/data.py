@@ -44,7 +44,7 @@ def pages(community):
 
 def deliver_outbox(count: int) -> int:
     from members.models import OutboundEmail
-    from members.services import email_deliver
+    from members.outbox import email_deliver
 
     ids = [
         OutboundEmail.objects.create(

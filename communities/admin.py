@@ -7,6 +7,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from practices import moderation
+
 from . import services
 from .models import (
     CharterAcceptance,
@@ -23,11 +25,6 @@ from .models import (
     Rule,
     StageChange,
 )
-
-try:  # the review queue's services, where reports are dismissed
-    from . import moderation
-except ImportError:
-    moderation = None
 
 
 class ReadOnlyAdminMixin:

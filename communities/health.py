@@ -19,6 +19,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Window,
 )
@@ -72,7 +73,7 @@ class Median(Aggregate):
     allow_distinct = False
 
 
-def parse_period(value) -> int:
+def parse_period(value: str | None) -> int:
     """The period in days from a query string value; unknown values give the default."""
     try:
         days = int(value)
@@ -216,7 +217,7 @@ def _weeks(community: Community, since: datetime, until: datetime) -> list[Week]
     return weeks
 
 
-def _count_of(queryset, column: str) -> Subquery:
+def _count_of(queryset: QuerySet, column: str) -> Subquery:
     """A correlated COUNT(*) subquery grouped by `column` (0 when there are no rows)."""
     counted = queryset.order_by().values(column).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)

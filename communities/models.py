@@ -306,6 +306,9 @@ class Membership(models.Model):
         REMOVED = "removed", _("Removed")
         BANNED = "banned", _("Banned")
 
+    # Facilitators and core members: the founding team that prepares a community.
+    TEAM_ROLES = (Role.FACILITATOR, Role.CORE)
+
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"

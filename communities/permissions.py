@@ -1,87 +1,154 @@
-"""Who may do what in a community. Scoping (who may see) lives in querysets.py."""
+"""Who may do what in a community. Scoping (who may see) lives in querysets.py.
+
+Each rule is one `check_can_*` function that raises PermissionDenied; the `can_*`
+flags views and templates need come from `config.permissions.can(check, ...)`.
+Checks take the viewer's membership when the caller already has it (the door in
+`communities.access` returns it); without it they look it up once.
+"""
 
 from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from .models import Community, Invitation, Membership
 
+if TYPE_CHECKING:
+    from members.models import User
 
-def get_membership(user, community: Community) -> Membership | None:
-    """The user's membership row in `community` (any status), cached on the community."""
+
+class _Lookup(Enum):
+    UNKNOWN = "unknown"
+
+
+# Default for `membership`: "not looked up yet" (None means "looked up: none").
+UNKNOWN = _Lookup.UNKNOWN
+MembershipArg = Membership | None | _Lookup
+
+
+def membership_of(user: User, community: Community) -> Membership | None:
+    """`user`'s membership row in `community`, whatever its status: one query, no cache."""
     if not user.is_authenticated:
         return None
-    cache = community.__dict__.setdefault("_membership_cache", {})
-    if user.pk not in cache:
-        cache[user.pk] = (
-            Membership.objects.filter(community=community, user=user)
-            .select_related("community")
-            .first()
-        )
-    return cache[user.pk]
+    membership = Membership.objects.filter(community=community, user=user).first()
+    if membership is not None:
+        membership.community = community
+    return membership
 
 
-def is_facilitator(user, community: Community) -> bool:
-    membership = get_membership(user, community)
-    return bool(membership and membership.is_facilitator)
+def _resolve(user: User, community: Community, membership: MembershipArg) -> Membership | None:
+    return membership_of(user, community) if membership is UNKNOWN else membership
 
 
-def is_active_member(user, community: Community) -> bool:
-    membership = get_membership(user, community)
-    return bool(membership and membership.is_active)
+def _is_staff(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_staff)
 
 
-def can_read_content(user, community: Community) -> bool:
-    """May `user` read posts, comments and the member list of `community`?"""
-    return Community.objects.readable_by(user).filter(pk=community.pk).exists()
+def active_membership(membership: Membership | None) -> Membership | None:
+    """The membership if it is active, else None."""
+    return membership if membership is not None and membership.is_active else None
 
 
-def can_manage_community(user, community: Community) -> bool:
-    """Facilitators run their community's settings; archived ones only show them."""
-    return is_facilitator(user, community)
+# --- Reading ---------------------------------------------------------------------------
 
 
-def can_moderate_content(user, community: Community) -> bool:
-    """Facilitators (and staff) review reports and hide, show, approve or reject content."""
-    return is_facilitator(user, community) or bool(user.is_authenticated and user.is_staff)
+def check_can_read_content(user: User, community: Community) -> None:
+    """Posts, comments and the member list are read through `Community.readable_by`."""
+    if not Community.objects.readable_by(user).filter(pk=community.pk).exists():
+        raise PermissionDenied(_("Only members can read this community's content."))
 
 
-def can_report(user, community: Community) -> bool:
-    """Active members report posts and comments they can read as breaking a rule."""
-    return is_active_member(user, community)
-
-
-def can_view_members(user, community: Community) -> bool:
+def check_can_view_members(
+    user: User, community: Community, membership: MembershipArg = UNKNOWN
+) -> None:
     """The member directory ("who knows what") is for members of that community."""
-    return is_active_member(user, community) or (user.is_authenticated and user.is_staff)
+    if _is_staff(user) or active_membership(_resolve(user, community, membership)):
+        return
+    raise PermissionDenied(_("Only members see who else is in this community."))
 
 
-def can_contribute(user, community: Community) -> bool:
-    """May `user` post or comment? Active members who accepted the current rules.
+# --- Contributing ----------------------------------------------------------------------
+
+
+def check_can_contribute(
+    user: User, community: Community, membership: MembershipArg = UNKNOWN
+) -> None:
+    """Active members who accepted the current rules post, comment and react.
 
     Archived communities are read-only; while planning, only the founding team
-    (facilitators and core members) can prepare seed content.
+    (facilitators and core members) prepares seed content.
     """
-    membership = get_membership(user, community)
-    if not membership or not membership.is_active or membership.needs_charter_acceptance:
-        return False
-    if community.is_archived:
-        return False
-    if community.is_planning:
-        return membership.role in (Membership.Role.FACILITATOR, Membership.Role.CORE)
-    return True
-
-
-def check_can_contribute(user, community: Community) -> None:
-    if not can_contribute(user, community):
-        membership = get_membership(user, community)
-        if membership and membership.is_active and membership.needs_charter_acceptance:
-            raise PermissionDenied(_("Accept the community's updated rules before you post."))
+    membership = active_membership(_resolve(user, community, membership))
+    if membership is not None and membership.needs_charter_acceptance:
+        raise PermissionDenied(_("Accept the community's updated rules before you post."))
+    if (
+        membership is None
+        or community.is_archived
+        or (community.is_planning and membership.role not in Membership.TEAM_ROLES)
+    ):
         raise PermissionDenied(_("Only active members can post in this community."))
 
 
-def open_invitation(user, community: Community) -> Invitation | None:
+def check_can_report_in(
+    user: User, community: Community, membership: MembershipArg = UNKNOWN
+) -> None:
+    """Active members report posts and comments as breaking a rule."""
+    if not active_membership(_resolve(user, community, membership)):
+        raise PermissionDenied(_("Only members of this community can report content."))
+
+
+# --- Running the community -------------------------------------------------------------
+
+
+def check_can_manage_community(
+    user: User, community: Community, membership: MembershipArg = UNKNOWN
+) -> None:
+    """Facilitators run their community's settings; archived ones only show them."""
+    membership = _resolve(user, community, membership)
+    if membership is None or not membership.is_facilitator:
+        raise PermissionDenied(_("Only the facilitators of this community can do that."))
+
+
+def check_can_moderate(
+    user: User, community: Community, membership: MembershipArg = UNKNOWN
+) -> None:
+    """Facilitators (and staff) review reports and hide, show, approve or reject content."""
+    if _is_staff(user):
+        return
+    membership = _resolve(user, community, membership)
+    if membership is None or not membership.is_facilitator:
+        raise PermissionDenied(_("Only facilitators can review and hide content."))
+
+
+def check_can_pin(user: User, community: Community, membership: MembershipArg = UNKNOWN) -> None:
+    """Facilitators choose the starter posts new members read during onboarding."""
+    membership = _resolve(user, community, membership)
+    if membership is None or not membership.is_facilitator:
+        raise PermissionDenied(_("Only facilitators can pin starter posts."))
+
+
+def check_can_view_health(
+    user: User, community: Community, membership: MembershipArg = UNKNOWN
+) -> None:
+    """The health dashboard is for the community's facilitators and for site staff."""
+    if _is_staff(user):
+        return
+    check_can_manage_community(user, community, membership)
+
+
+def check_can_restore_community(user: User, community: Community) -> None:
+    """Only site staff bring an archived community back; facilitators can only archive."""
+    if not (_is_staff(user) and community.is_archived):
+        raise PermissionDenied(_("Only site staff can restore an archived community."))
+
+
+# --- Joining ---------------------------------------------------------------------------
+
+
+def open_invitation(user: User, community: Community) -> Invitation | None:
     if not user.is_authenticated:
         return None
     return Invitation.objects.filter(community=community).open().for_user(user).first()
@@ -99,9 +166,9 @@ class JoinState:
     CLOSED = "closed"  # planning or archived: nobody joins
 
 
-def join_state(user, community: Community) -> str:
+def join_state(user: User, community: Community, membership: MembershipArg = UNKNOWN) -> str:
     """What the join button should say for `user` on `community`'s home page."""
-    membership = get_membership(user, community)
+    membership = _resolve(user, community, membership)
     if membership and membership.status == Membership.Status.BANNED:
         return JoinState.BANNED
     if membership and membership.is_active:
@@ -119,15 +186,3 @@ def join_state(user, community: Community) -> str:
     if community.join_policy == Community.JoinPolicy.REQUEST:
         return JoinState.REQUEST
     return JoinState.INVITATION_ONLY
-
-
-def can_view_health(user, community: Community) -> bool:
-    """The health dashboard is for the community's facilitators and for site staff."""
-    if not user.is_authenticated:
-        return False
-    return user.is_staff or is_facilitator(user, community)
-
-
-def can_restore_community(user, community: Community) -> bool:
-    """Only site staff bring an archived community back; facilitators can only archive."""
-    return user.is_authenticated and user.is_staff and community.is_archived

@@ -2,26 +2,69 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-OPEN_STAGES = ("launched", "archived")
-LISTED_VISIBILITIES = ("public", "members")
+if TYPE_CHECKING:
+    from members.models import User
 
 
-def _verified_emails(user) -> models.QuerySet:
+def _verified_emails(user: User) -> models.QuerySet:
     from allauth.account.models import EmailAddress
 
     return EmailAddress.objects.filter(user=user, verified=True).values("email")
 
 
+def _stages() -> type[models.TextChoices]:
+    from .models import Community
+
+    return Community.Stage
+
+
+def _open_stages() -> tuple[str, str]:
+    """Stages whose content can be read: launched, and archived (read-only)."""
+    return (_stages().LAUNCHED, _stages().ARCHIVED)
+
+
+def _listed_visibilities() -> tuple[str, str]:
+    from .models import Community
+
+    return (Community.Visibility.PUBLIC, Community.Visibility.MEMBERS)
+
+
+def _active_membership(user: User) -> models.QuerySet:
+    """The subquery "`user` is an active member of the outer community", written once."""
+    from .models import Membership
+
+    return Membership.objects.filter(
+        community=OuterRef("pk"), user=user, status=Membership.Status.ACTIVE
+    )
+
+
+def _team_membership(user: User) -> models.QuerySet:
+    """The subquery "`user` is a facilitator or core member of the outer community"."""
+    from .models import Membership
+
+    return _active_membership(user).filter(role__in=Membership.TEAM_ROLES)
+
+
+def _member_or_team(user: User) -> Q:
+    """Active members read launched and archived communities; the team also reads while
+    the community is being planned."""
+    return Q(Exists(_team_membership(user))) | Q(
+        Exists(_active_membership(user)), stage__in=_open_stages()
+    )
+
+
 class CommunityQuerySet(models.QuerySet):
     def listed(self) -> CommunityQuerySet:
         """Communities shown in the directory: launched and not hidden."""
-        return self.filter(stage="launched", visibility__in=LISTED_VISIBILITIES)
+        return self.filter(stage=_stages().LAUNCHED, visibility__in=_listed_visibilities())
 
-    def visible_to(self, user) -> CommunityQuerySet:
+    def visible_to(self, user: User) -> CommunityQuerySet:
         """Communities whose home page `user` may open (name, challenge, purpose, rules).
 
         Members-only communities show this much to everyone; hidden ones only to their
@@ -30,37 +73,26 @@ class CommunityQuerySet(models.QuerySet):
         """
         if user.is_authenticated and user.is_staff:
             return self.all()
-        public = Q(stage__in=OPEN_STAGES, visibility__in=LISTED_VISIBILITIES)
+        public = Q(stage__in=_open_stages(), visibility__in=_listed_visibilities())
         if not user.is_authenticated:
             return self.filter(public)
-        from .models import Invitation, Membership
+        from .models import Invitation
 
-        active = Membership.objects.filter(
-            community=OuterRef("pk"), user=user, status=Membership.Status.ACTIVE
-        )
-        team = active.filter(role__in=[Membership.Role.FACILITATOR, Membership.Role.CORE])
         invited = Invitation.objects.filter(community=OuterRef("pk")).open().for_user(user)
         return self.filter(
-            public
-            | Q(Exists(team))
-            | Q(Exists(active), stage__in=OPEN_STAGES)
-            | Q(Exists(invited), stage="launched")
+            public | _member_or_team(user) | Q(Exists(invited), stage=_stages().LAUNCHED)
         )
 
-    def readable_by(self, user) -> CommunityQuerySet:
+    def readable_by(self, user: User) -> CommunityQuerySet:
         """Communities whose content (posts, members, comments) `user` may read."""
         if user.is_authenticated and user.is_staff:
             return self.all()
-        public = Q(stage__in=OPEN_STAGES, visibility="public")
+        from .models import Community
+
+        public = Q(stage__in=_open_stages(), visibility=Community.Visibility.PUBLIC)
         if not user.is_authenticated:
             return self.filter(public)
-        from .models import Membership
-
-        active = Membership.objects.filter(
-            community=OuterRef("pk"), user=user, status=Membership.Status.ACTIVE
-        )
-        team = active.filter(role__in=[Membership.Role.FACILITATOR, Membership.Role.CORE])
-        return self.filter(public | Q(Exists(team)) | Q(Exists(active), stage__in=OPEN_STAGES))
+        return self.filter(public | _member_or_team(user))
 
     def active_for_email(self) -> CommunityQuerySet:
         """Communities that may send digests, reminders and nudges: launched ones only.
@@ -68,38 +100,44 @@ class CommunityQuerySet(models.QuerySet):
         Archived communities are read-only and quiet; communities in planning have no
         members to remind yet. Every job that emails on a community's behalf starts here.
         """
-        return self.filter(stage="launched")
+        return self.filter(stage=_stages().LAUNCHED)
 
-    def member_of(self, user) -> CommunityQuerySet:
+    def member_of(self, user: User) -> CommunityQuerySet:
         """Communities where `user` has an active membership (any stage)."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(memberships__user=user, memberships__status="active")
+        return self.filter(Exists(_active_membership(user)))
 
-    def facilitated_by(self, user) -> CommunityQuerySet:
+    def facilitated_by(self, user: User) -> CommunityQuerySet:
         if not user.is_authenticated:
             return self.none()
+        from .models import Membership
+
         return self.filter(
-            memberships__user=user,
-            memberships__status="active",
-            memberships__role="facilitator",
+            Exists(_active_membership(user).filter(role=Membership.Role.FACILITATOR))
         )
+
+
+def _status() -> type[models.TextChoices]:
+    from .models import Membership
+
+    return Membership.Status
 
 
 class MembershipQuerySet(models.QuerySet):
     def active(self) -> MembershipQuerySet:
-        return self.filter(status="active")
+        return self.filter(status=_status().ACTIVE)
 
     def pending(self) -> MembershipQuerySet:
-        return self.filter(status="pending")
+        return self.filter(status=_status().PENDING)
 
     def facilitators(self) -> MembershipQuerySet:
-        return self.filter(status="active", role="facilitator")
+        return self.active().filter(role=self.model.Role.FACILITATOR)
 
     def team(self) -> MembershipQuerySet:
-        return self.filter(status="active", role__in=["facilitator", "core"])
+        return self.active().filter(role__in=self.model.TEAM_ROLES)
 
-    def of_member(self, user) -> MembershipQuerySet:
+    def of_member(self, user: User) -> MembershipQuerySet:
         """`user`'s active memberships in communities they may open, community loaded."""
         if not user.is_authenticated:
             return self.none()
@@ -119,7 +157,7 @@ class InvitationQuerySet(models.QuerySet):
             accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
         )
 
-    def for_user(self, user) -> InvitationQuerySet:
+    def for_user(self, user: User) -> InvitationQuerySet:
         """Invitations addressed to one of `user`'s verified email addresses."""
         from django.db.models.functions import Lower
 

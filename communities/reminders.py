@@ -10,9 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import DateTimeField, DurationField, Exists, ExpressionWrapper, F, OuterRef
+from django.db.models import (
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    QuerySet,
+)
 from django.utils import timezone
 
 from config.links import absolute_reverse
@@ -20,6 +29,9 @@ from members.emails import email_send
 
 from .models import Community, Membership
 from .services import onboarding_steps
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 FIRST_POST_NUDGE_AFTER = timedelta(days=14)
 # A reminder more overdue than this is dropped rather than sent late (for instance to
@@ -42,13 +54,13 @@ def _due_at(days_field: str) -> ExpressionWrapper:
     return ExpressionWrapper(F("joined_at") + delay, output_field=DateTimeField())
 
 
-def _active_in_launched_communities():
+def _active_in_launched_communities() -> QuerySet[Membership]:
     return Membership.objects.active().filter(
         community__in=Community.objects.active_for_email(), user__is_active=True
     )
 
 
-def due_reminders(number: int, *, now) -> list[int]:
+def due_reminders(number: int, *, now: datetime | None) -> list[int]:
     """Ids of memberships whose reminder `number` (1 or 2) is due at `now`."""
     days = "community__reminder_first_days" if number == 1 else "community__reminder_second_days"
     due = (
@@ -62,7 +74,7 @@ def due_reminders(number: int, *, now) -> list[int]:
     return list(due.order_by("pk").values_list("pk", flat=True))
 
 
-def due_nudges(*, now) -> list[int]:
+def due_nudges(*, now: datetime | None) -> list[int]:
     """Ids of memberships that finished onboarding but have not shared anything in the
     community FIRST_POST_NUDGE_AFTER after joining, and were not nudged yet."""
     from practices.models import Post
@@ -97,7 +109,7 @@ def _queue(membership: Membership, template: str, context: dict, dedupe_key: str
 
 
 @transaction.atomic
-def reminder_send(*, membership_id: int, number: int, now=None) -> bool:
+def reminder_send(*, membership_id: int, number: int, now: datetime | None = None) -> bool:
     """Send onboarding reminder `number` to one member, once. Safe to run twice.
 
     The conditional UPDATE on `reminders_sent` is the claim: only the run that moves
@@ -134,7 +146,7 @@ def reminder_send(*, membership_id: int, number: int, now=None) -> bool:
 
 
 @transaction.atomic
-def nudge_send(*, membership_id: int, now=None) -> bool:
+def nudge_send(*, membership_id: int, now: datetime | None = None) -> bool:
     """Send the one gentle "share your first experience" email. Safe to run twice:
     `first_post_nudge_at` is claimed with a conditional UPDATE."""
     now = now or timezone.now()
@@ -157,7 +169,9 @@ def nudge_send(*, membership_id: int, now=None) -> bool:
     return True
 
 
-def reminders_send(*, now=None, progress: Callable[[str], None] | None = None) -> ReminderRun:
+def reminders_send(
+    *, now: datetime | None = None, progress: Callable[[str], None] | None = None
+) -> ReminderRun:
     """Send every onboarding reminder and first-post nudge that is due. Safe to run twice.
 
     Second reminders are looked up before first ones, so one run never sends both to

@@ -60,14 +60,14 @@ class KeysetPage:
         return self.next_cursor is not None
 
 
-def _encode(value) -> str:
+def _encode(value: datetime | int) -> str:
     if isinstance(value, datetime):
         # Microseconds since the epoch: exact (integer arithmetic), URL-safe and short.
         return str((value - EPOCH) // MICROSECOND)
     return str(int(value))
 
 
-def _decode(text: str, sample_is_datetime: bool):
+def _decode(text: str, sample_is_datetime: bool) -> datetime | int:
     number = int(text)
     if sample_is_datetime:
         return EPOCH + number * MICROSECOND

@@ -1,3 +1,4 @@
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from communities.models import Membership
@@ -5,7 +6,7 @@ from communities.models import Membership
 HOME_COMMUNITIES = 6
 
 
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     context = {}
     if request.user.is_authenticated:
         context["my_memberships"] = list(
@@ -14,13 +15,13 @@ def home(request):
     return render(request, "home.html", context)
 
 
-def page_not_found(request, exception=None):
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
 
 
-def permission_denied(request, exception=None):
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "403.html", status=403)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from communities.models import Community
+    from members.models import User
 
 # Orderings of a community's feed. Each ends with a unique column so that keyset
 # ("older posts") pagination is exact; the first two match the partial indexes on
@@ -18,16 +24,16 @@ DEFAULT_FEED_SORT = "newest"
 
 class PostQuerySet(models.QuerySet):
     def published(self) -> PostQuerySet:
-        return self.filter(status="published")
+        return self.filter(status=self.model.Status.PUBLISHED)
 
-    def visible_to(self, user) -> PostQuerySet:
+    def visible_to(self, user: User) -> PostQuerySet:
         """Published posts `user` may read: in a community whose content they can read,
         not hidden by facilitators (authors and the community's facilitators still see
         hidden posts, marked as such)."""
         from communities.models import Community
 
         readable = Community.objects.readable_by(user)
-        qs = self.filter(status="published", community__in=readable)
+        qs = self.filter(status=self.model.Status.PUBLISHED, community__in=readable)
         if not user.is_authenticated:
             return qs.filter(hidden_at__isnull=True)
         if user.is_staff:
@@ -35,29 +41,37 @@ class PostQuerySet(models.QuerySet):
         facilitated = Community.objects.facilitated_by(user).values("pk")
         return qs.filter(Q(hidden_at__isnull=True) | Q(author=user) | Q(community__in=facilitated))
 
-    def drafts_of(self, user) -> PostQuerySet:
+    def drafts_of(self, user: User) -> PostQuerySet:
         if not user.is_authenticated:
             return self.none()
-        return self.filter(status="draft", author=user)
+        return self.filter(status=self.model.Status.DRAFT, author=user)
 
-    def pending_of(self, user) -> PostQuerySet:
+    def pending_of(self, user: User) -> PostQuerySet:
         """`user`'s posts that wait for a facilitator's approval (pre-moderation)."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(status="pending", author=user)
+        return self.filter(status=self.model.Status.PENDING, author=user)
 
-    def pending_visible_to(self, user) -> PostQuerySet:
+    def pending_visible_to(self, user: User) -> PostQuerySet:
         """Posts waiting for approval that `user` may open: their own, and those waiting
         in a community they facilitate (or any, for staff)."""
         from communities.models import Community
 
         if not user.is_authenticated:
             return self.none()
-        qs = self.filter(status="pending")
+        qs = self.filter(status=self.model.Status.PENDING)
         if user.is_staff:
             return qs
         facilitated = Community.objects.facilitated_by(user).values("pk")
         return qs.filter(Q(author=user) | Q(community__in=facilitated))
+
+    def seed_experiences(self, community: Community) -> PostQuerySet:
+        """Published experiences in `community`: the launch checklist wants at least one."""
+        return self.filter(
+            community=community,
+            kind=self.model.Kind.EXPERIENCE,
+            status=self.model.Status.PUBLISHED,
+        )
 
     def with_list_related(self) -> PostQuerySet:
         return self.select_related("community", "author").prefetch_related("tags")
@@ -68,7 +82,7 @@ class PostQuerySet(models.QuerySet):
 
     def for_feed(
         self,
-        community,
+        community: Community,
         *,
         sort: str = DEFAULT_FEED_SORT,
         kind: str = "",
@@ -95,16 +109,16 @@ class PostQuerySet(models.QuerySet):
 
 class CommentQuerySet(models.QuerySet):
     def visible(self) -> CommentQuerySet:
-        return self.filter(status="visible", hidden_at__isnull=True)
+        return self.filter(status=self.model.Status.VISIBLE, hidden_at__isnull=True)
 
-    def visible_to(self, user) -> CommentQuerySet:
+    def visible_to(self, user: User) -> CommentQuerySet:
         """Comments on posts `user` may read, not deleted; hidden ones only for their
         author and the community's facilitators."""
         from communities.models import Community
 
         from .models import Post
 
-        qs = self.filter(status="visible", post__in=Post.objects.visible_to(user))
+        qs = self.filter(status=self.model.Status.VISIBLE, post__in=Post.objects.visible_to(user))
         if not user.is_authenticated:
             return qs.filter(hidden_at__isnull=True)
         if user.is_staff:

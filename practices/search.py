@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import nh3
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
@@ -17,10 +18,14 @@ from django.db.models.functions import Concat, Left
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from communities.models import Community
 from config.pagination import OffsetNavigation
 
 from .models import SEARCH_CONFIG, Post, PostTag
 from .tags import normalise_tag
+
+if TYPE_CHECKING:
+    from members.models import User
 
 CANDIDATES = 500
 SIMILAR_CANDIDATES = 200
@@ -106,7 +111,14 @@ def tagged(queryset: QuerySet[Post], tag: str) -> QuerySet[Post]:
     return queryset.filter(pk__in=PostTag.objects.filter(tag_match).values("content_object_id"))
 
 
-def _filtered(queryset, *, community, kind, outcome, tag) -> QuerySet[Post]:
+def _filtered(
+    queryset: QuerySet[Post],
+    *,
+    community: Community | None,
+    kind: str | None,
+    outcome: str | None,
+    tag: str | None,
+) -> QuerySet[Post]:
     if community is not None:
         queryset = queryset.filter(community=community)
     if kind:
@@ -119,10 +131,10 @@ def _filtered(queryset, *, community, kind, outcome, tag) -> QuerySet[Post]:
 
 
 def search_posts(
-    user,
+    user: User,
     query: str,
     *,
-    community=None,
+    community: Community | None = None,
     kind: str | None = None,
     outcome: str | None = None,
     tag: str | None = None,
@@ -180,7 +192,9 @@ def similar_query(title: str) -> SearchQuery | None:
     return websearch_query(" or ".join(dict.fromkeys(words)))
 
 
-def similar_experiences(user, title: str, *, community=None, limit: int = 5) -> list[Post]:
+def similar_experiences(
+    user: User, title: str, *, community: Community | None = None, limit: int = 5
+) -> list[Post]:
     """Published experiences `user` may read that resemble a title being typed.
 
     Experiences from `community` come first; then the best matches from the others.

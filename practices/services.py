@@ -4,22 +4,40 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from taggit.models import Tag
 
-from communities import moderation
 from communities.models import Community, Membership
-from communities.permissions import check_can_contribute, is_facilitator
+from communities.permissions import check_can_contribute
 from communities.services import touch_activity
 from members import notifications
 
+from . import limits
 from .models import Bookmark, Comment, Mention, Post, PostFollow, PostRevision, Reaction, TagFollow
+from .permissions import (
+    check_can_comment,
+    check_can_delete_comment,
+    check_can_delete_post,
+    check_can_edit_comment,
+    check_can_edit_post,
+    check_can_hide_comment,
+    check_can_hide_post,
+    check_can_mark_comment_helpful,
+    check_can_pin_post,
+    check_can_react,
+    check_can_save_post,
+)
 from .tags import normalise_tag
+
+if TYPE_CHECKING:
+    from members.models import User
 
 EXPERIENCE_FIELDS = ("title", "situation", "tried", "happened", "outcome", "learned", "recommend")
 CHALLENGE_FIELDS = ("title", "situation", "tried", "help_wanted")
@@ -34,14 +52,7 @@ def content_fields(kind: str) -> tuple[str, ...]:
     return EXPERIENCE_FIELDS if kind == Post.Kind.EXPERIENCE else CHALLENGE_FIELDS
 
 
-def seed_post_count(community: Community) -> int:
-    """Published experiences in a community: the launch checklist wants at least one."""
-    return Post.objects.filter(
-        community=community, kind=Post.Kind.EXPERIENCE, status=Post.Status.PUBLISHED
-    ).count()
-
-
-def member_handle(user) -> str:
+def member_handle(user: User) -> str:
     """How to @mention a member: their display name as a slug, e.g. @ada-osei."""
     return slugify(user.display_name) or f"member-{user.pk}"
 
@@ -53,7 +64,7 @@ def _validate(kind: str, data: dict) -> None:
         raise ValidationError(_("Please fill in: %(fields)s.") % {"fields": labels})
 
 
-def _record_mentions(*, post: Post, comment: Comment | None, author, text: str) -> list:
+def _record_mentions(*, post: Post, comment: Comment | None, author: User, text: str) -> list:
     handles = {h.lower() for h in MENTION_RE.findall(text or "")}
     if not handles:
         return []
@@ -87,7 +98,7 @@ def _text_of(post: Post) -> str:
 def post_create(
     *,
     community: Community,
-    author,
+    author: User,
     kind: str,
     data: dict,
     tags: Sequence[str] = (),
@@ -105,12 +116,10 @@ def post_create(
         raise ValidationError(_("Unknown kind of post."))
     if publish:
         _validate(kind, data)
-        moderation.check_post_limits(
-            author=author, community=community, text=_text_of_data(kind, data)
-        )
+        limits.check_post_limits(author=author, community=community, text=_text_of_data(kind, data))
     elif not str(data.get("title", "")).strip():
         raise ValidationError(_("A draft needs at least a title."))
-    held = publish and moderation.holds_for_approval(author, community)
+    held = publish and limits.holds_for_approval(author, community)
     now = timezone.now()
     post = Post(
         community=community,
@@ -158,28 +167,31 @@ def post_publish_approved(*, post: Post) -> Post:
 
 @transaction.atomic
 def post_update(
-    *, post: Post, editor, data: dict, tags: Sequence[str] | None = None, publish: bool = False
+    *,
+    post: Post,
+    editor: User,
+    data: dict,
+    tags: Sequence[str] | None = None,
+    publish: bool = False,
 ) -> Post:
     """Edit a post, keeping the previous content as a revision (the visible edit history).
 
     A draft can be published here; a published post stays published.
     """
-    post = Post.objects.select_for_update().get(pk=post.pk)
-    if post.author_id != editor.pk:
-        raise PermissionDenied(_("Only the author can edit this post."))
+    post = Post.objects.select_for_update().select_related("community").get(pk=post.pk)
+    check_can_edit_post(editor, post)
     if post.status == Post.Status.DELETED:
         raise ValidationError(_("This post was deleted."))
-    check_can_contribute(editor, post.community)
     publishing = publish and post.status == Post.Status.DRAFT
     if post.is_published or publishing or post.status == Post.Status.PENDING:
         merged = {**{f: getattr(post, f) for f in content_fields(post.kind)}, **data}
         _validate(post.kind, merged)
         text = _text_of_data(post.kind, merged)
         if publishing:
-            moderation.check_post_limits(author=editor, community=post.community, text=text)
+            limits.check_post_limits(author=editor, community=post.community, text=text)
         else:
-            moderation.check_link_limit(author=editor, community=post.community, text=text)
-    held = publishing and moderation.holds_for_approval(editor, post.community)
+            limits.check_link_limit(author=editor, community=post.community, text=text)
+    held = publishing and limits.holds_for_approval(editor, post.community)
     fields = content_fields(post.kind)
     before = {f: getattr(post, f) for f in fields}
     before["tags"] = sorted(post.tags.names())
@@ -210,20 +222,18 @@ def post_update(
 
 
 @transaction.atomic
-def post_delete(*, post: Post, by) -> Post:
+def post_delete(*, post: Post, by: User) -> Post:
     """Authors delete their own posts (soft: comments and reactions stay in the database)."""
-    if post.author_id != by.pk:
-        raise PermissionDenied(_("Only the author can delete this post."))
+    check_can_delete_post(by, post)
     post.status = Post.Status.DELETED
     post.save(update_fields=["status"])
     return post
 
 
 @transaction.atomic
-def post_set_hidden(*, post: Post, by, hidden: bool, reason: str = "") -> Post:
+def post_set_hidden(*, post: Post, by: User, hidden: bool, reason: str = "") -> Post:
     """Facilitators hide a post from members (with a reason) or show it again."""
-    if not (is_facilitator(by, post.community) or by.is_staff):
-        raise PermissionDenied(_("Only facilitators can hide content."))
+    check_can_hide_post(by, post)
     if hidden and not reason.strip():
         raise ValidationError(_("Say why the post is hidden; the author will see it."))
     post.hidden_at = timezone.now() if hidden else None
@@ -234,10 +244,9 @@ def post_set_hidden(*, post: Post, by, hidden: bool, reason: str = "") -> Post:
 
 
 @transaction.atomic
-def post_set_pinned(*, post: Post, by, pinned: bool) -> Post:
+def post_set_pinned(*, post: Post, by: User, pinned: bool) -> Post:
     """Facilitators pin starter posts that new members read during onboarding."""
-    if not is_facilitator(by, post.community):
-        raise PermissionDenied(_("Only facilitators can pin starter posts."))
+    check_can_pin_post(by, post)
     post.is_pinned = pinned
     post.save(update_fields=["is_pinned"])
     return post
@@ -256,15 +265,15 @@ def _refresh_comment_stats(post_id: int) -> None:
 
 
 @transaction.atomic
-def comment_create(*, post: Post, author, body: str, parent: Comment | None = None) -> Comment:
+def comment_create(
+    *, post: Post, author: User, body: str, parent: Comment | None = None
+) -> Comment:
     """Comment on a post or reply to a comment (one level: replies to replies attach to
     the top comment). The commenter follows the post from now on."""
-    check_can_contribute(author, post.community)
-    if not post.is_published:
-        raise ValidationError(_("You can only comment on published posts."))
+    check_can_comment(author, post)
     if not body.strip():
         raise ValidationError(_("Write something before you send the comment."))
-    moderation.check_comment_limits(author=author, community=post.community)
+    limits.check_comment_limits(author=author, community=post.community)
     if parent is not None:
         if parent.post_id != post.pk:
             raise ValidationError(_("That reply belongs to another post."))
@@ -282,10 +291,8 @@ def comment_create(*, post: Post, author, body: str, parent: Comment | None = No
 
 
 @transaction.atomic
-def comment_update(*, comment: Comment, editor, body: str) -> Comment:
-    if comment.author_id != editor.pk:
-        raise PermissionDenied(_("Only the author can edit this comment."))
-    check_can_contribute(editor, comment.post.community)
+def comment_update(*, comment: Comment, editor: User, body: str) -> Comment:
+    check_can_edit_comment(editor, comment)
     if not body.strip():
         raise ValidationError(_("A comment cannot be empty."))
     comment.body = body.strip()
@@ -297,9 +304,8 @@ def comment_update(*, comment: Comment, editor, body: str) -> Comment:
 
 
 @transaction.atomic
-def comment_delete(*, comment: Comment, by) -> Comment:
-    if comment.author_id != by.pk:
-        raise PermissionDenied(_("Only the author can delete this comment."))
+def comment_delete(*, comment: Comment, by: User) -> Comment:
+    check_can_delete_comment(by, comment)
     comment.status = Comment.Status.DELETED
     comment.save(update_fields=["status"])
     _refresh_comment_stats(comment.post_id)
@@ -308,9 +314,8 @@ def comment_delete(*, comment: Comment, by) -> Comment:
 
 
 @transaction.atomic
-def comment_set_hidden(*, comment: Comment, by, hidden: bool, reason: str = "") -> Comment:
-    if not (is_facilitator(by, comment.post.community) or by.is_staff):
-        raise PermissionDenied(_("Only facilitators can hide content."))
+def comment_set_hidden(*, comment: Comment, by: User, hidden: bool, reason: str = "") -> Comment:
+    check_can_hide_comment(by, comment)
     if hidden and not reason.strip():
         raise ValidationError(_("Say why the comment is hidden; the author will see it."))
     comment.hidden_at = timezone.now() if hidden else None
@@ -339,23 +344,11 @@ def _refresh_answered(post_id: int) -> None:
     Post.objects.filter(pk=post_id).update(answered_at=first)
 
 
-def can_mark_helpful(user, post: Post) -> bool:
-    """The author of a challenge or a facilitator marks answers as helpful."""
-    return user.is_authenticated and (
-        post.author_id == user.pk or is_facilitator(user, post.community)
-    )
-
-
 @transaction.atomic
-def comment_mark_helpful(*, comment: Comment, by, helpful: bool = True) -> Comment:
+def comment_mark_helpful(*, comment: Comment, by: User, helpful: bool = True) -> Comment:
     """Mark an answer as helpful; a challenge with a helpful answer shows as answered."""
     post = comment.post
-    if not can_mark_helpful(by, post):
-        raise PermissionDenied(_("Only the author or a facilitator can mark answers."))
-    if helpful and not post.is_challenge:
-        raise ValidationError(_("Only answers to a challenge are marked as helpful."))
-    if comment.author_id == by.pk and helpful and post.author_id == by.pk:
-        raise ValidationError(_("You cannot mark your own answer as helpful."))
+    check_can_mark_comment_helpful(by, comment)
     comment.marked_helpful_at = timezone.now() if helpful else None
     comment.marked_helpful_by = by if helpful else None
     comment.save(update_fields=["marked_helpful_at", "marked_helpful_by"])
@@ -379,16 +372,16 @@ def _refresh_reaction_counts(post_id: int) -> None:
 
 
 @transaction.atomic
-def reaction_set(*, post: Post, user, kind: str, active: bool, note: str = "") -> Reaction | None:
+def reaction_set(
+    *, post: Post, user: User, kind: str, active: bool, note: str = ""
+) -> Reaction | None:
     """Add or take back a "helpful" or "I applied this" reaction; one of each per member.
 
     "I applied this" carries an optional one-line note on how it went.
     """
-    check_can_contribute(user, post.community)
+    check_can_react(user, post)
     if kind not in Reaction.Kind.values:
         raise ValidationError(_("Unknown reaction."))
-    if post.author_id == user.pk:
-        raise ValidationError(_("You cannot react to your own post."))
     reaction = None
     if active:
         reaction, created = Reaction.objects.update_or_create(
@@ -402,7 +395,7 @@ def reaction_set(*, post: Post, user, kind: str, active: bool, note: str = "") -
     return reaction
 
 
-def _toggle(model, *, active: bool, **lookup) -> bool:
+def _toggle(model: type[models.Model], *, active: bool, **lookup) -> bool:
     if active:
         try:
             with transaction.atomic():
@@ -414,13 +407,17 @@ def _toggle(model, *, active: bool, **lookup) -> bool:
     return active
 
 
-def bookmark_set(*, post: Post, user, active: bool) -> bool:
+def bookmark_set(*, post: Post, user: User, active: bool) -> bool:
+    """Save a post to (or take it off) the member's bookmarks. Safe to run twice."""
+    check_can_save_post(user, post)
     return _toggle(Bookmark, active=active, user=user, post=post)
 
 
-def post_follow_set(*, post: Post, user, active: bool) -> bool:
+def post_follow_set(*, post: Post, user: User, active: bool) -> bool:
+    """Follow a post's conversation (or stop). Safe to run twice."""
+    check_can_save_post(user, post)
     return _toggle(PostFollow, active=active, user=user, post=post)
 
 
-def tag_follow_set(*, tag, user, active: bool) -> bool:
+def tag_follow_set(*, tag: Tag, user: User, active: bool) -> bool:
     return _toggle(TagFollow, active=active, user=user, tag=tag)

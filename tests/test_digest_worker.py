@@ -14,7 +14,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from members import digests, services
+from members import digests, outbox
 from members.models import DigestDelivery, OutboundEmail
 from members.tasks import send_digest_batch
 from tests import digest_builders as build
@@ -138,7 +138,7 @@ def test_a_worker_killed_mid_batch_and_restarted_sends_each_digest_exactly_once(
         )
         # An email committed just before the kill may have missed its publish; the
         # periodic outbox sweep is what sends those.
-        services.outbox_sweep()
+        outbox.outbox_sweep()
         wait_for(lambda: all_sent(count), what="every email", logs=[second.log])
 
     sent = emails_by_recipient(outbox_dir)
@@ -203,7 +203,7 @@ def test_with_redis_down_the_request_is_saved_and_its_email_goes_out_when_redis_
             assert not any(outbox_dir.iterdir())
 
             broker.start()
-            wait_for(services.outbox_sweep, what="the sweep to publish", logs=[worker.log])
+            wait_for(outbox.outbox_sweep, what="the sweep to publish", logs=[worker.log])
             wait_for(
                 lambda: OutboundEmail.objects.filter(pk=email.pk, status="sent").exists(),
                 what="the worker to send the email once Redis is back",
@@ -254,7 +254,7 @@ def test_with_redis_down_a_comment_is_saved_and_the_reply_email_goes_out_when_re
             assert not any(outbox_dir.iterdir())
 
             broker.start()
-            wait_for(services.outbox_sweep, what="the sweep to publish", logs=[worker.log])
+            wait_for(outbox.outbox_sweep, what="the sweep to publish", logs=[worker.log])
             wait_for(
                 lambda: OutboundEmail.objects.filter(pk=email.pk, status="sent").exists(),
                 what="the worker to send the reply email once Redis is back",

@@ -8,12 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from taggit.models import Tag
 
-from communities import moderation
 from communities import services as community_services
 from communities.models import Community, Invitation, Membership, ModerationAction, Report
+from config.permissions import can
 from members.models import OutboundEmail
+from practices import moderation
 from practices import services as practices_services
 from practices.models import Comment, Post, PostFollow
+from practices.permissions import check_can_request_review
 from tests import builders
 from tests.factories import UserFactory
 
@@ -331,13 +333,13 @@ def test_hiding_from_the_post_page_is_logged_and_closes_the_reports(
 
 def test_the_author_asks_for_a_review_once(community, post, reporters, facilitator):
     moderation.review_hide(by=facilitator, post=post, reason="Names a patient")
-    assert moderation.can_request_review(post.author, reload(post))
+    assert can(check_can_request_review, post.author, reload(post))
 
     moderation.review_request(by=post.author, post=post, note="I removed the name already.")
 
     post = reload(post)
     assert post.review_requested_at is not None and moderation.review_is_pending(post)
-    assert not moderation.can_request_review(post.author, post)
+    assert not can(check_can_request_review, post.author, post)
     requested = ModerationAction.objects.get(action="review_requested")
     assert requested.actor == post.author and requested.reason == "I removed the name already."
     assert moderation.waiting_in_queue(community) == 1

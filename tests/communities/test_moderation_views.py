@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from taggit.models import Tag
 
-from communities import moderation
 from communities.models import Community, ModerationAction, Report
 from members.models import OutboundEmail
+from practices import moderation
 from practices import services as practices_services
 from practices.models import Comment, Post, PostFollow
 from tests import builders

@@ -5,19 +5,18 @@ from __future__ import annotations
 import csv
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from . import charts
-from .health import PERIODS, Health, community_health, parse_period
-from .manage_views import _manage_context
-from .models import Community
-from .permissions import can_view_health
-from .shortcuts import get_visible_community
+from .. import charts
+from ..access import access_community
+from ..health import PERIODS, Health, community_health, parse_period
+from ..models import Community, Membership
+from ..permissions import check_can_view_health
+from .manage import manage_context
 
 OUTCOME_LABELS = {
     "worked": gettext_lazy("Worked"),
@@ -27,12 +26,11 @@ OUTCOME_LABELS = {
 }
 
 
-def _get_health_community(request, slug: str) -> Community:
+def _get_health_community(request, slug: str) -> tuple[Community, Membership | None]:
     """404 when the community is invisible to the viewer, 403 when it is not theirs."""
-    community = get_visible_community(request, slug)
-    if not can_view_health(request.user, community):
-        raise PermissionDenied
-    return community
+    community, viewer = access_community(request.user, slug)
+    check_can_view_health(request.user, community, viewer)
+    return community, viewer
 
 
 def format_duration(delta) -> str:
@@ -142,15 +140,16 @@ def health_charts(health: Health) -> dict:
 
 @login_required
 def health(request, slug: str):
-    community = _get_health_community(request, slug)
+    community, viewer = _get_health_community(request, slug)
     days = parse_period(request.GET.get("period"))
     report = community_health(community, days=days)
     for post in report.waiting:
         post.waited_text = format_duration(post.waited)
     # The facilitators' side navigation (and its badges), as on every settings page.
-    context = _manage_context(
+    context = manage_context(
         request,
         community,
+        viewer,
         "health",
         health=report,
         charts=health_charts(report),
@@ -170,7 +169,7 @@ def _cell(value) -> str:
 @login_required
 def health_export(request, slug: str):
     """The dashboard's figures as one long CSV table: section, item, value."""
-    community = _get_health_community(request, slug)
+    community, viewer = _get_health_community(request, slug)
     days = parse_period(request.GET.get("period"))
     report = community_health(community, days=days)
     response = HttpResponse(content_type="text/csv; charset=utf-8")

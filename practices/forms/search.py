@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
 
-from .models import Post
-from .search import MAX_QUERY_LENGTH
-from .tags import MAX_TAG_LENGTH, normalise_tag
+from ..models import Post
+from ..search import MAX_QUERY_LENGTH
+from ..tags import MAX_TAG_LENGTH, normalise_tag
 
 
 class _CommunityFilterForm(forms.Form):

@@ -1,12 +1,13 @@
-"""Forms for reporting and reviewing content: validation only; views call communities.moderation."""
+"""Forms for reporting and reviewing content: validation only; the moderation services act."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Community
-from .moderation import OTHER, RuleChoice
+from communities.models import Community
+
+from ..moderation.reporting import OTHER, RuleChoice
 
 # Review actions that hide the item: each needs a reason the author reads.
 HIDING_ACTIONS = ("hide", "warn", "remove", "ban")

@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from taggit.forms import TagField
 from taggit.utils import edit_string_for_tags
 
-from .models import Comment, Post, Reaction
-from .querysets import DEFAULT_FEED_SORT
-from .services import REQUIRED, content_fields
+from ..models import Comment, Post, Reaction
+from ..querysets import DEFAULT_FEED_SORT
+from ..services import REQUIRED, content_fields
 
 MARKDOWN_HELP = _("Markdown works: **bold**, *italic*, lists and links.")
 

@@ -22,11 +22,11 @@ from communities.models import Community
 from config.htmx import fragment_or_page
 from config.pagination import OffsetPage
 
-from . import services
-from .models import Post, PostTag, TagFollow
-from .search import CANDIDATES, search_posts, similar_experiences
-from .search_forms import LessonsFilterForm, SearchForm
-from .tags import normalise_tag
+from .. import services
+from ..forms.search import LessonsFilterForm, SearchForm
+from ..models import Post, PostTag, TagFollow
+from ..search import CANDIDATES, search_posts, similar_experiences
+from ..tags import normalise_tag
 
 SEARCH_PAGE_SIZE = 20
 TAG_PAGE_SIZE = 20

@@ -1,9 +1,9 @@
 """Reporting content, asking for a review, and the facilitators' review queue and log.
 
 Members reach a post or comment through the scoped querysets (what they may not read
-is a 404). Facilitators reach their community through `get_managed_community` (404
-when invisible, 403 when not theirs) and its content through that community only.
-Writes go through `communities.moderation`. A plain form post gets a redirect and a
+is a 404). Facilitators reach their community through `access_community(..., to="manage")`
+(404 when invisible, 403 when not theirs) and its content through that community only.
+Writes go through `practices.moderation`. A plain form post gets a redirect and a
 message; an htmx request gets the updated fragment.
 """
 
@@ -23,14 +23,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from communities import services as community_services
+from communities.access import access_community, community_context
+from communities.models import Community, Membership, ModerationAction, Report
+from communities.permissions import check_can_report_in
+from communities.views.manage import manage_context
 from config.htmx import add_service_error, error_text, is_fragment
-from practices.models import Comment, Post
 
-from . import moderation
-from . import services as community_services
-from .manage_views import _manage_context as manage_context
-from .models import Community, ModerationAction, Report
-from .moderation_forms import (
+from .. import moderation
+from ..forms.moderation import (
     HIDING_ACTIONS,
     ApprovalForm,
     ReportForm,
@@ -38,8 +39,8 @@ from .moderation_forms import (
     ReviewRequestForm,
     SafeguardsForm,
 )
-from .permissions import can_report
-from .shortcuts import community_context, get_managed_community, get_readable_community
+from ..models import Comment, Post
+from ..permissions import check_can_report
 
 QUEUE_PAGE_SIZE = 20
 QUEUE_LIST_LIMIT = 50
@@ -65,16 +66,15 @@ def _readable_comment(request, community: Community, pk: int) -> Comment:
     )
 
 
-def _report_page(request, community: Community, item, kind: str):
+def _report_page(request, community: Community, viewer: Membership | None, item, kind: str):
     """The report form for a post or comment (the full page, or the panel for htmx)."""
-    if not can_report(request.user, community):
-        raise PermissionDenied(_("Only members of this community can report content."))
+    check_can_report_in(request.user, community, viewer)
     choices = moderation.rule_choices(community)
     existing = moderation.report_of(request.user, item)
     refusal = ""
     if existing is None:
         try:
-            moderation.check_can_report(request.user, item)
+            check_can_report(request.user, item, viewer)
         except ValidationError as error:
             refusal = error_text(error)
     form = ReportForm(request.POST or None, choices=choices)
@@ -97,8 +97,9 @@ def _report_page(request, community: Community, item, kind: str):
                 )
                 return redirect(moderation.item_url(item))
     context = community_context(
-        request,
+        request.user,
         community,
+        viewer,
         tab="posts",
         item=item,
         kind=kind,
@@ -119,14 +120,16 @@ def _report_page(request, community: Community, item, kind: str):
 
 @login_required
 def report_post(request, slug: str, pk: int):
-    community = get_readable_community(request, slug)
-    return _report_page(request, community, _readable_post(request, community, pk), "post")
+    community, viewer = access_community(request.user, slug, to="read")
+    return _report_page(request, community, viewer, _readable_post(request, community, pk), "post")
 
 
 @login_required
 def report_comment(request, slug: str, pk: int):
-    community = get_readable_community(request, slug)
-    return _report_page(request, community, _readable_comment(request, community, pk), "comment")
+    community, viewer = access_community(request.user, slug, to="read")
+    return _report_page(
+        request, community, viewer, _readable_comment(request, community, pk), "comment"
+    )
 
 
 # --- Authors: asking for a review -----------------------------------------------------
@@ -150,14 +153,14 @@ def _ask_for_review(request, item, kind: str):
 @login_required
 @require_POST
 def request_review_post(request, slug: str, pk: int):
-    community = get_readable_community(request, slug)
+    community, viewer = access_community(request.user, slug, to="read")
     return _ask_for_review(request, _readable_post(request, community, pk), "post")
 
 
 @login_required
 @require_POST
 def request_review_comment(request, slug: str, pk: int):
-    community = get_readable_community(request, slug)
+    community, viewer = access_community(request.user, slug, to="read")
     return _ask_for_review(request, _readable_comment(request, community, pk), "comment")
 
 
@@ -322,7 +325,7 @@ def _review_form(entry: QueueItem, choices, data=None) -> ReviewForm:
     )
 
 
-def _queue_context(request, community: Community) -> dict:
+def _queue_context(request, community: Community, viewer: Membership | None) -> dict:
     choices = moderation.rule_choices(community)
     keys_by_title = {choice.title: choice.key for choice in choices}
     page, reported = _reported_page(community, request.GET.get("page"))
@@ -342,6 +345,7 @@ def _queue_context(request, community: Community) -> dict:
     return _manage_context(
         request,
         community,
+        viewer,
         page_obj=page,
         reported=reported,
         reviews=reviews,
@@ -352,14 +356,16 @@ def _queue_context(request, community: Community) -> dict:
     )
 
 
-def _manage_context(request, community: Community, section: str = "reports", **extra) -> dict:
-    return manage_context(request, community, section, **extra)
+def _manage_context(
+    request, community: Community, viewer: Membership | None, section: str = "reports", **extra
+) -> dict:
+    return manage_context(request, community, viewer, section, **extra)
 
 
 @login_required
 def queue(request, slug: str):
-    community = get_managed_community(request, slug)
-    context = _queue_context(request, community)
+    community, viewer = access_community(request.user, slug, to="manage")
+    context = _queue_context(request, community, viewer)
     return render(request, "communities/manage/reports.html", context)
 
 
@@ -390,7 +396,7 @@ DONE_MESSAGES = {
 
 
 def _review(request, slug: str, pk: int, kind: str):
-    community = get_managed_community(request, slug)
+    community, viewer = access_community(request.user, slug, to="manage")
     item = _managed_item(community, kind, pk)
     choices = moderation.rule_choices(community)
     entry = QueueItem(kind=kind, item=item)
@@ -408,7 +414,7 @@ def _review(request, slug: str, pk: int, kind: str):
         else:
             done = DONE_MESSAGES[action]
             if is_fragment(request):
-                context = _manage_context(request, community, entry=entry, done=done)
+                context = _manage_context(request, community, viewer, entry=entry, done=done)
                 return render(request, "communities/manage/reports.html#resolved", context)
             messages.success(request, done)
             return redirect("communities:manage_reports", community.slug)
@@ -429,7 +435,7 @@ def _review(request, slug: str, pk: int, kind: str):
         keys_by_title = {choice.title: choice.key for choice in choices}
         _summarise(entry, keys_by_title)
         _attach_review_notes(community, [entry], keys_by_title)
-        context = _manage_context(request, community, entry=entry)
+        context = _manage_context(request, community, viewer, entry=entry)
         return render(request, "communities/manage/reports.html#queue_item", context)
     messages.error(request, error)
     return redirect("communities:manage_reports", community.slug)
@@ -454,7 +460,7 @@ def review_comment(request, slug: str, pk: int):
 @login_required
 @require_POST
 def approve_post(request, slug: str, pk: int):
-    community = get_managed_community(request, slug)
+    community, viewer = access_community(request.user, slug, to="manage")
     post = get_object_or_404(
         Post.objects.filter(community=community, status=Post.Status.PENDING).select_related(
             "community", "author"
@@ -483,7 +489,13 @@ def approve_post(request, slug: str, pk: int):
         error = _form_errors(form)
     if is_fragment(request):
         context = _manage_context(
-            request, community, post=post, done=done, error=error, approval_form=form
+            request,
+            community,
+            viewer,
+            post=post,
+            done=done,
+            error=error,
+            approval_form=form,
         )
         partial = "resolved_pending" if done else "pending_item"
         return render(request, f"communities/manage/reports.html#{partial}", context)
@@ -499,7 +511,7 @@ def approve_post(request, slug: str, pk: int):
 
 @login_required
 def log(request, slug: str):
-    community = get_managed_community(request, slug)
+    community, viewer = access_community(request.user, slug, to="manage")
     actions = (
         ModerationAction.objects.filter(community=community)
         .select_related("actor", "member", "post", "comment")
@@ -514,6 +526,7 @@ def log(request, slug: str):
     context = _manage_context(
         request,
         community,
+        viewer,
         "log",
         page_obj=page,
         chosen=chosen,
@@ -524,7 +537,7 @@ def log(request, slug: str):
 
 @login_required
 def safeguards(request, slug: str):
-    community = get_managed_community(request, slug)
+    community, viewer = access_community(request.user, slug, to="manage")
     # The form works on a copy so that a rejected value never shows up elsewhere on the page.
     form = SafeguardsForm(request.POST or None, instance=copy.copy(community))
     if request.method == "POST" and form.is_valid():
@@ -537,5 +550,5 @@ def safeguards(request, slug: str):
         else:
             messages.success(request, _("Safeguards saved."))
             return redirect("communities:manage_safeguards", community.slug)
-    context = _manage_context(request, community, "safeguards", form=form)
+    context = _manage_context(request, community, viewer, "safeguards", form=form)
     return render(request, "communities/manage/safeguards.html", context)

@@ -1,0 +1,69 @@
+"""The door to a community: every view reaches its community through here.
+
+`access_community` fetches the community through the scoped queryset, so what a
+person may not see is the same 404 as what does not exist, and returns it together
+with the viewer's membership, looked up once: the standing every later check uses.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from django.http import Http404
+
+from config.permissions import can
+
+from .models import Community, Membership
+from .permissions import (
+    check_can_manage_community,
+    check_can_read_content,
+    check_can_restore_community,
+    check_can_view_health,
+    check_can_view_members,
+    join_state,
+    membership_of,
+)
+
+if TYPE_CHECKING:
+    from members.models import User
+
+Purpose = Literal["see", "read", "manage"]
+
+
+def access_community(
+    user: User, slug: str, *, to: Purpose = "see"
+) -> tuple[Community, Membership | None]:
+    """The community `slug` and `user`'s membership in it (any status, or None).
+
+    `to="see"`: its home page (404 when hidden from `user`); `to="read"`: its posts,
+    comments and members (404 otherwise); `to="manage"`: its settings (404 when
+    hidden, 403 when visible but not theirs to run).
+    """
+    scope = Community.objects.readable_by if to == "read" else Community.objects.visible_to
+    community = scope(user).filter(slug=slug).first()
+    if community is None:
+        raise Http404
+    membership = membership_of(user, community)
+    if to == "manage":
+        check_can_manage_community(user, community, membership)
+    return community, membership
+
+
+def community_context(
+    user: User, community: Community, membership: Membership | None, **extra
+) -> dict:
+    """What every community page's header needs: the membership and the `can_*` flags."""
+    return {
+        "community": community,
+        "membership": membership,
+        "join_state": join_state(user, community, membership),
+        "can_manage": can(check_can_manage_community, user, community, membership),
+        "can_view_members": can(check_can_view_members, user, community, membership),
+        "can_read": can(check_can_read_content, user, community),
+        "can_restore": can(check_can_restore_community, user, community),
+        "can_view_health": can(check_can_view_health, user, community, membership),
+        "needs_charter_acceptance": bool(
+            membership and membership.is_active and membership.needs_charter_acceptance
+        ),
+        **extra,
+    }

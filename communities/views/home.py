@@ -1,0 +1,58 @@
+"""A community's home page: purpose, rules, facilitators, recent posts, onboarding."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+
+from config.htmx import login_url
+
+from ..access import access_community, community_context
+from ..models import Community, Membership
+from ..permissions import (
+    JoinState,
+    open_invitation,
+)
+from .onboarding import onboarding_context
+
+
+def detail(request, slug: str):
+    community, viewer = access_community(request.user, slug)
+    context = community_context(request.user, community, viewer, tab="overview")
+    charter = community.current_charter
+    context.update(
+        charter=charter,
+        topics=list(community.tags.all()),
+        facilitators=[],
+    )
+    if context["can_read"]:
+        context["facilitators"] = list(
+            Membership.objects.facilitators()
+            .filter(community=community)
+            .select_related("user")
+            .order_by("joined_at")
+        )
+    state = context["join_state"]
+    if state == JoinState.ANONYMOUS:
+        context["login_url"] = login_url(request)
+    elif state == JoinState.INVITED:
+        context["invitation"] = open_invitation(request.user, community)
+    if context["can_read"]:
+        context.update(_recent_posts(request.user, community))
+    membership = context["membership"]
+    if membership and membership.is_active and membership.onboarding_completed_at is None:
+        context["show_onboarding"] = True
+        context.update(onboarding_context(membership))
+    return render(request, "communities/community_detail.html", context)
+
+
+RECENT_POSTS = 5
+
+
+def _recent_posts(user, community: Community) -> dict:
+    """Starter posts and the latest experiences and challenges, for readers."""
+    from practices.models import Post
+
+    visible = Post.objects.visible_to(user)
+    pinned = list(visible.filter(community=community).pinned().with_list_related()[:RECENT_POSTS])
+    recent = list(visible.for_feed(community).filter(is_pinned=False)[:RECENT_POSTS])
+    return {"pinned_posts": pinned, "recent_posts": recent}

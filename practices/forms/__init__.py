@@ -1,0 +1,1 @@
+"""Forms of the practices pages: validation only, no side effects in save()."""

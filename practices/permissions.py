@@ -1,0 +1,182 @@
+"""Who may do what with posts and comments. Scoping (who may read) lives in querysets.py.
+
+Each rule is one `check_can_*` function; services call it, views derive their `can_*`
+flags from it with `config.permissions.can`. The community-level rules they build on
+(contributing, moderating, pinning, reporting) live in `communities.permissions`.
+Like those, they take the viewer's membership when the caller has it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+
+from communities.permissions import (
+    UNKNOWN,
+    MembershipArg,
+    check_can_contribute,
+    check_can_moderate,
+    check_can_pin,
+    check_can_report_in,
+)
+
+from .models import Comment, Post
+
+if TYPE_CHECKING:
+    from members.models import User
+
+Item = Post | Comment
+
+
+def _is_author(user: User, item: Item) -> bool:
+    return bool(user.is_authenticated and item.author_id == user.pk)
+
+
+def post_of(item: Item) -> Post:
+    return item if isinstance(item, Post) else item.post
+
+
+def noun_of(item: Item) -> str:
+    return _("post") if isinstance(item, Post) else _("comment")
+
+
+# --- Posts -----------------------------------------------------------------------------
+
+
+def check_can_edit_post(user: User, post: Post, membership: MembershipArg = UNKNOWN) -> None:
+    """Authors edit their own posts (drafts too) while they may contribute here."""
+    if not _is_author(user, post):
+        raise PermissionDenied(_("Only the author can edit this post."))
+    check_can_contribute(user, post.community, membership)
+
+
+def check_can_delete_post(user: User, post: Post) -> None:
+    """Authors delete their own posts, even after leaving the community."""
+    if not _is_author(user, post):
+        raise PermissionDenied(_("Only the author can delete this post."))
+
+
+def check_can_hide_post(user: User, post: Post, membership: MembershipArg = UNKNOWN) -> None:
+    """Facilitators and staff hide published posts (with a reason) and show them again."""
+    if not post.is_published:
+        raise PermissionDenied(_("Only published posts are hidden or shown."))
+    check_can_moderate(user, post.community, membership)
+
+
+def check_can_pin_post(user: User, post: Post, membership: MembershipArg = UNKNOWN) -> None:
+    """Facilitators pin published posts as starter posts for new members."""
+    if not post.is_published:
+        raise PermissionDenied(_("Only published posts are pinned."))
+    check_can_pin(user, post.community, membership)
+
+
+def check_can_react(user: User, post: Post, membership: MembershipArg = UNKNOWN) -> None:
+    """Contributors mark others' published posts "helpful" or "I applied this"."""
+    check_can_contribute(user, post.community, membership)
+    if not post.is_published:
+        raise PermissionDenied(_("Only published posts get reactions."))
+    if _is_author(user, post):
+        raise ValidationError(_("You cannot react to your own post."))
+
+
+def check_can_save_post(user: User, post: Post) -> None:
+    """Anyone signed in who can read a published post bookmarks or follows it."""
+    if not user.is_authenticated or not post.is_published:
+        raise PermissionDenied(_("Sign in to save or follow posts."))
+
+
+def check_can_comment(user: User, post: Post, membership: MembershipArg = UNKNOWN) -> None:
+    """Contributors comment on published posts."""
+    check_can_contribute(user, post.community, membership)
+    if not post.is_published:
+        raise ValidationError(_("You can only comment on published posts."))
+
+
+def check_can_mark_helpful(user: User, post: Post, membership: MembershipArg = UNKNOWN) -> None:
+    """The author of a published challenge, or a facilitator, marks answers as helpful."""
+    if not _is_author(user, post):
+        try:
+            check_can_pin(user, post.community, membership)
+        except PermissionDenied as refusal:
+            raise PermissionDenied(
+                _("Only the author or a facilitator can mark answers.")
+            ) from refusal
+    if not (post.is_challenge and post.is_published):
+        raise ValidationError(_("Only answers to a challenge are marked as helpful."))
+
+
+# --- Comments --------------------------------------------------------------------------
+
+
+def check_can_edit_comment(
+    user: User, comment: Comment, membership: MembershipArg = UNKNOWN
+) -> None:
+    """Authors edit their own comments while they may contribute here."""
+    if not _is_author(user, comment):
+        raise PermissionDenied(_("Only the author can edit this comment."))
+    check_can_contribute(user, comment.post.community, membership)
+
+
+def check_can_delete_comment(user: User, comment: Comment) -> None:
+    if not _is_author(user, comment):
+        raise PermissionDenied(_("Only the author can delete this comment."))
+
+
+def check_can_hide_comment(
+    user: User, comment: Comment, membership: MembershipArg = UNKNOWN
+) -> None:
+    """Facilitators and staff hide comments (with a reason) and show them again."""
+    check_can_moderate(user, comment.post.community, membership)
+
+
+def check_can_mark_comment_helpful(
+    user: User, comment: Comment, membership: MembershipArg = UNKNOWN
+) -> None:
+    """Marking an answer helpful, and never one's own answer to one's own challenge."""
+    check_can_mark_helpful(user, comment.post, membership)
+    if _is_author(user, comment) and _is_author(user, comment.post):
+        raise ValidationError(_("You cannot mark your own answer as helpful."))
+
+
+# --- Reports and reviews ---------------------------------------------------------------
+
+
+def check_is_reporter(user: User, item: Item, membership: MembershipArg = UNKNOWN) -> None:
+    """Only active members of the item's community report (as a form error)."""
+    try:
+        check_can_report_in(user, post_of(item).community, membership)
+    except PermissionDenied as refusal:
+        raise ValidationError(str(refusal)) from refusal
+
+
+def check_can_report(user: User, item: Item, membership: MembershipArg = UNKNOWN) -> None:
+    """Active members report what others wrote while it is visible.
+
+    That the reporter can read `item` is the door's business: views fetch it through
+    `visible_to`, and `report_create` checks it the same way.
+    """
+    check_is_reporter(user, item, membership)
+    if not post_of(item).is_published:
+        raise ValidationError(_("This content is not available."))
+    if _is_author(user, item):
+        raise ValidationError(_("You cannot report your own %(noun)s.") % {"noun": noun_of(item)})
+    if item.is_hidden:
+        raise ValidationError(
+            _("This %(noun)s is already hidden; the facilitators will review it.")
+            % {"noun": noun_of(item)}
+        )
+
+
+def check_can_request_review(user: User, item: Item) -> None:
+    """The author of hidden content asks the facilitators to look again, once."""
+    if not _is_author(user, item):
+        raise ValidationError(_("Only the author can ask for a review."))
+    if not item.is_hidden:
+        raise ValidationError(_("This %(noun)s is not hidden.") % {"noun": noun_of(item)})
+    if item.review_requested_at is not None:
+        raise ValidationError(
+            _("You already asked for a review of this %(noun)s; a review is asked for once.")
+            % {"noun": noun_of(item)}
+        )

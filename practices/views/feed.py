@@ -1,0 +1,97 @@
+"""A community's feed of experiences and challenges, and its topic pages."""
+
+from __future__ import annotations
+
+from django.db.models import prefetch_related_objects
+from django.http import Http404
+from django.shortcuts import render
+from taggit.models import Tag
+
+from communities.access import access_community, community_context
+from communities.models import Community, Membership
+from communities.permissions import check_can_contribute
+from config.pagination import keyset_page
+from config.permissions import can
+
+from ..forms.posts import FeedFilterForm
+from ..models import Post
+from ..querysets import DEFAULT_FEED_SORT, FEED_SORTS
+from ..tags import normalise_tag
+from .flags import contribution_notice
+
+FEED_PAGE_SIZE = 20
+PINNED_LIMIT = 10
+
+
+def _feed_page(
+    request,
+    community: Community,
+    viewer: Membership | None,
+    form: FeedFilterForm,
+    *,
+    tag: Tag | None = None,
+) -> dict:
+    filters = form.filters()
+    if tag is not None:
+        filters["tag"] = tag.slug
+    sort = filters["sort"]
+    cursor = request.GET.get("after") or None
+    posts = Post.objects.visible_to(request.user).for_feed(community, **filters)
+    pinned = []
+    if sort == DEFAULT_FEED_SORT:
+        # Starter posts lead the default order; they are not repeated further down.
+        posts = posts.filter(is_pinned=False)
+        if cursor is None:
+            pinned = list(
+                Post.objects.visible_to(request.user)
+                .for_feed(community, **filters)
+                .pinned()
+                .prefetch_related(None)[:PINNED_LIMIT]
+            )
+    page = keyset_page(
+        posts.prefetch_related(None),
+        ordering=FEED_SORTS[sort],
+        cursor=cursor,
+        size=FEED_PAGE_SIZE,
+    )
+    # One query for the topics of every post on the page, pinned ones included.
+    prefetch_related_objects([*pinned, *page.object_list], "tags")
+    is_filtered = bool(
+        filters["kind"] or filters["outcome"] or filters["open_challenges"] or filters["tag"]
+    )
+    return {
+        "form": form,
+        "posts": page.object_list,
+        "pinned": pinned,
+        "page": page,
+        "sort": sort,
+        "is_first_page": cursor is None,
+        "is_filtered": is_filtered or tag is not None,
+        "active_tag": tag,
+        "can_contribute": can(check_can_contribute, request.user, community, viewer),
+        "contribution_notice": contribution_notice(request, community, viewer),
+    }
+
+
+def feed(request, slug: str):
+    community, viewer = access_community(request.user, slug, to="read")
+    form = FeedFilterForm(request.GET)
+    tag = None
+    if form.is_valid() and (tag_slug := form.cleaned_data.get("tag")):
+        tag = Tag.objects.filter(slug=tag_slug).first()
+    page = _feed_page(request, community, viewer, form, tag=tag)
+    context = community_context(request.user, community, viewer, tab="posts", **page)
+    return render(request, "practices/post_list.html", context)
+
+
+def community_tag(request, slug: str, tag: str):
+    community, viewer = access_community(request.user, slug, to="read")
+    found = (
+        Tag.objects.filter(slug=tag).first()
+        or Tag.objects.filter(name__iexact=normalise_tag(tag)).first()
+    )
+    if found is None:
+        raise Http404
+    page = _feed_page(request, community, viewer, FeedFilterForm(request.GET), tag=found)
+    context = community_context(request.user, community, viewer, tab="posts", **page)
+    return render(request, "practices/post_list.html", context)

@@ -1,0 +1,166 @@
+"""Reading a post: the page with its conversation, and its edit history."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import F, Prefetch
+from django.shortcuts import render
+
+from communities.access import community_context
+from communities.models import Membership
+
+from .. import moderation, services
+from ..access import access_post
+from ..forms.posts import AppliedForm, CommentEditForm, CommentForm, HideForm
+from ..models import Comment, Post, Reaction
+from .common import SECTION_LABELS, sections
+from .flags import comment_flags, contribution_notice, post_flags
+
+COMMENTS_PAGE_SIZE = 50
+APPLIED_NOTES_LIMIT = 50
+
+
+def applied_notes(post: Post) -> list[Reaction]:
+    """Who applied an experience, with their one-line notes (challenges are not applied)."""
+    if post.kind != Post.Kind.EXPERIENCE or not post.applied_count:
+        return []
+    return list(
+        Reaction.objects.filter(post=post, kind=Reaction.Kind.APPLIED)
+        .select_related("user")
+        .order_by("-created_at")[:APPLIED_NOTES_LIMIT]
+    )
+
+
+def actions_context(request, post: Post, viewer: Membership | None, *, error: str = "") -> dict:
+    """The post's action bar: reactions, bookmark, follow, and the flags that show them."""
+    return {
+        "community": post.community,
+        "post": post,
+        "applied_notes": applied_notes(post),
+        "applied_form": AppliedForm(),
+        "action_error": error,
+        **post_flags(request.user, post, viewer),
+    }
+
+
+def conversation_context(
+    request,
+    post: Post,
+    viewer: Membership | None,
+    *,
+    page_number=None,
+    comment_form: CommentForm | None = None,
+    reply_form: CommentForm | None = None,
+    reply_to: int | None = None,
+    edit_form: CommentEditForm | None = None,
+    error: str = "",
+    flags: dict | None = None,
+) -> dict:
+    """Top-level comments 50 a page (helpful answers first), each with its replies."""
+    user = request.user
+    flags = flags if flags is not None else post_flags(user, post, viewer)
+    if not post.is_published:
+        return {"post": post, "comments_page": None, **flags}
+    replies = Comment.objects.visible_to(user).select_related("author").order_by("created_at", "pk")
+    top_level = (
+        Comment.objects.visible_to(user)
+        .filter(post=post, parent__isnull=True)
+        .select_related("author")
+        .prefetch_related(Prefetch("replies", queryset=replies, to_attr="visible_replies"))
+        .order_by(F("marked_helpful_at").asc(nulls_last=True), "created_at", "pk")
+    )
+    page = Paginator(top_level, COMMENTS_PAGE_SIZE).get_page(page_number)
+    for comment in page.object_list:
+        comment_flags(comment, user=user, post=post, membership=viewer, is_reply=False)
+        for reply in comment.visible_replies:
+            comment_flags(reply, user=user, post=post, membership=viewer, is_reply=True)
+        comment.reply_form = (
+            reply_form if reply_to == comment.pk else CommentForm(initial={"parent": comment.pk})
+        )
+        comment.reply_open = reply_to == comment.pk
+    if edit_form is not None:
+        # The comment being edited keeps what was typed and shows why it was refused.
+        for comment in page.object_list:
+            for item in (comment, *comment.visible_replies):
+                if item.pk == edit_form.instance.pk:
+                    item.edit_form = edit_form
+    return {
+        "post": post,
+        "comments_page": page,
+        "comment_form": comment_form or CommentForm(),
+        "conversation_error": error,
+        "contribution_notice": (
+            None if flags["can_comment"] else contribution_notice(request, post.community, viewer)
+        ),
+        **flags,
+    }
+
+
+def render_detail(
+    request,
+    post: Post,
+    viewer: Membership | None,
+    *,
+    status: int = 200,
+    rejection=None,
+    **conversation,
+):
+    flags = post_flags(request.user, post, viewer)
+    context = community_context(
+        request.user,
+        post.community,
+        viewer,
+        tab="posts",
+        post=post,
+        rejection=rejection,
+        sections=sections(post.kind, {f: getattr(post, f) for f in SECTION_LABELS[post.kind]}),
+        tags=list(post.tags.all()),
+        applied_notes=applied_notes(post),
+        applied_form=AppliedForm(),
+        hide_form=HideForm(),
+        **flags,
+    )
+    context.update(
+        conversation_context(
+            request,
+            post,
+            viewer,
+            page_number=conversation.pop("page_number", request.GET.get("page")),
+            flags=flags,
+            **conversation,
+        )
+    )
+    return render(request, "practices/post_detail.html", context, status=status)
+
+
+def post_detail(request, slug: str, pk: int):
+    post, viewer = access_post(request.user, slug, pk, with_drafts=True)
+    rejection = None
+    if post.status == Post.Status.DRAFT:
+        rejection = moderation.rejection_of(post)
+    return render_detail(request, post, viewer, rejection=rejection)
+
+
+def post_history(request, slug: str, pk: int):
+    post, viewer = access_post(request.user, slug, pk)
+    revisions = list(post.revisions.select_related("editor"))
+    # Each revision is the content before an edit; compare it with what the edit made.
+    newer = {f: getattr(post, f) for f in services.content_fields(post.kind)}
+    newer["tags"] = sorted(post.tags.names())
+    for revision in revisions:
+        content = revision.content or {}
+        revision.changed = {key for key, value in content.items() if newer.get(key) != value}
+        newer = content
+        revision.title = content.get("title", "")
+        revision.sections = sections(post.kind, content)
+        for section in revision.sections:
+            section["changed"] = section["key"] in revision.changed
+        revision.tag_names = content.get("tags", [])
+        outcome = content.get("outcome", "")
+        revision.outcome_label = (
+            Post.Outcome(outcome).label if outcome in Post.Outcome.values else ""
+        )
+    context = community_context(
+        request.user, post.community, viewer, tab="posts", post=post, revisions=revisions
+    )
+    return render(request, "practices/post_history.html", context)
