@@ -49,21 +49,20 @@ def access_community(
     return community, membership
 
 
-def community_context(
-    user: User, community: Community, membership: Membership | None, **extra
-) -> dict:
-    """What every community page's header needs: the membership and the `can_*` flags."""
+def community_context(user: User, community: Community, viewer: Membership | None, **extra) -> dict:
+    """What every community page's header needs: the viewer's membership and the `can_*`
+    flags. `extra` is the page's own context (it may name its own `membership`)."""
     return {
         "community": community,
-        "membership": membership,
-        "join_state": join_state(user, community, membership),
-        "can_manage": can(check_can_manage_community, user, community, membership),
-        "can_view_members": can(check_can_view_members, user, community, membership),
+        "membership": viewer,
+        "join_state": join_state(user, community, viewer),
+        "can_manage": can(check_can_manage_community, user, community, viewer),
+        "can_view_members": can(check_can_view_members, user, community, viewer),
         "can_read": can(check_can_read_content, user, community),
         "can_restore": can(check_can_restore_community, user, community),
-        "can_view_health": can(check_can_view_health, user, community, membership),
+        "can_view_health": can(check_can_view_health, user, community, viewer),
         "needs_charter_acceptance": bool(
-            membership and membership.is_active and membership.needs_charter_acceptance
+            viewer and viewer.is_active and viewer.needs_charter_acceptance
         ),
         **extra,
     }

@@ -188,7 +188,7 @@ class CommunityAdmin(admin.ModelAdmin):
             if name != "tags"  # saved with the form's many-to-many data
         }
         if fields:
-            services.community_update(community=obj, by=request.user, **fields)
+            services.community_update(community=obj, **fields)
 
     @admin.action(description=_("Archive the selected communities"))
     def archive(self, request, queryset):
@@ -415,7 +415,7 @@ class InvitationAdmin(admin.ModelAdmin):
             self,
             request,
             queryset.filter(accepted_at__isnull=True, revoked_at__isnull=True),
-            lambda i: services.invitation_revoke(invitation=i, by=request.user),
+            lambda i: services.invitation_revoke(invitation=i),
         )
         _done(
             self,

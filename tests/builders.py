@@ -22,7 +22,6 @@ def make_ready_for_launch(community: Community, facilitator) -> Community:
     if not community.purpose:
         services.community_update(
             community=community,
-            by=facilitator,
             purpose="We compare how we hand over patients between shifts.",
         )
     services.charter_publish(community=community, by=facilitator, is_material=True)

@@ -116,7 +116,8 @@ def invitations_create(
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
+def invitation_revoke(*, invitation: Invitation) -> Invitation:
+    """Stop an unaccepted invitation's link from working. Safe to run twice."""
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])

@@ -101,7 +101,7 @@ def community_create(
 
 
 @transaction.atomic
-def community_update(*, community: Community, by: User, **fields) -> Community:
+def community_update(*, community: Community, **fields) -> Community:
     """Change a community's settings; `tags` (a list of topic names) replaces its topics.
 
     Only the given fields are written, so counters and the stage changed meanwhile by

@@ -98,7 +98,7 @@ def details(request, slug: str):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.community_update(community=community, by=request.user, **_details_fields(form))
+            services.community_update(community=community, **_details_fields(form))
         except ValidationError as error:
             form.add_error(None, error)
         else:

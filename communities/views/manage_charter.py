@@ -107,7 +107,6 @@ def charter(request, slug: str):
             try:
                 services.community_update(
                     community=community,
-                    by=request.user,
                     expectations=form.cleaned_data["expectations"],
                 )
             except ValidationError as error:

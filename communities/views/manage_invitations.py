@@ -77,7 +77,7 @@ def invitation_revoke(request, slug: str, pk: int):
     if invitation.accepted_at is not None:
         messages.error(request, _("This invitation has already been accepted."))
     else:
-        services.invitation_revoke(invitation=invitation, by=request.user)
+        services.invitation_revoke(invitation=invitation)
         messages.success(
             request, _("The invitation to %(email)s was revoked.") % {"email": invitation.email}
         )

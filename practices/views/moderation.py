@@ -543,7 +543,7 @@ def safeguards(request, slug: str):
     if request.method == "POST" and form.is_valid():
         try:
             community_services.community_update(
-                community=community, by=request.user, **form.cleaned_data
+                community=community, **form.cleaned_data
             )
         except ValidationError as error:
             form.add_error(None, error)

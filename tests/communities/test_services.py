@@ -188,7 +188,7 @@ def test_expired_and_revoked_invitations_cannot_be_redeemed(launched, facilitato
     (again,) = services.invitations_create(
         community=launched, by=facilitator, emails=[invitee.email]
     )
-    services.invitation_revoke(invitation=again, by=facilitator)
+    services.invitation_revoke(invitation=again)
     with pytest.raises(ValidationError, match="withdrawn"):
         services.invitation_accept(invitation=again, user=invitee, accepted_rules=True)
     assert not Membership.objects.filter(community=launched, user=invitee).exists()

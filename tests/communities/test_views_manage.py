@@ -834,7 +834,7 @@ def test_the_invitation_list_shows_state_expiry_and_inviter(client, launched, fa
     open_one, revoked = services.invitations_create(
         community=launched, by=facilitator, emails=["open@example.org", "gone@example.org"]
     )
-    services.invitation_revoke(invitation=revoked, by=facilitator)
+    services.invitation_revoke(invitation=revoked)
     client.force_login(facilitator)
 
     page = page_text(client.get(url("manage_invitations", launched)))
