@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from members.demo import DEMO_MEMBERS
+from demo.people import DEMO_MEMBERS
 from members.models import User
 
 pytestmark = pytest.mark.django_db
