@@ -17,9 +17,8 @@ from practices import services as practices_services
 from practices.models import Comment, Post, PostFollow
 from practices.permissions import check_can_request_review
 from tests import builders
+from tests.builders import add_member
 from tests.factories import UserFactory
-
-from .conftest import add_member
 
 EXPERIENCE = {
     "title": "Handover at the bedside",

@@ -11,7 +11,7 @@ from communities import services
 from communities.models import Community, Invitation, Membership, MembershipEvent, Rule
 from members.models import Notification, OutboundEmail
 from members.notifications import send_notification_emails
-from tests.communities.conftest import add_member, add_pending_request
+from tests.builders import add_member, add_pending_request, make_ready_for_launch
 from tests.factories import UserFactory
 
 PAGES = [
@@ -365,9 +365,7 @@ def test_launching_with_missing_items_is_refused_with_a_clear_message(client, pl
 
 
 def test_facilitators_launch_a_ready_community(client, planned, facilitator):
-    from tests.communities.conftest import ready_for_launch
-
-    ready_for_launch(planned, facilitator)
+    make_ready_for_launch(planned, facilitator)
     client.force_login(facilitator)
     page = page_text(client.get(url("manage_launch", planned)))
     assert "7 of 7 done" in page

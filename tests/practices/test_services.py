@@ -6,9 +6,10 @@ from communities import services as community_services
 from communities.models import Membership
 from practices import services
 from practices.models import Comment, Mention, Post, PostFollow, PostRevision, Reaction
+from tests.builders import add_member
 from tests.factories import UserFactory
 
-from .conftest import add_member, fresh
+from .conftest import fresh
 
 EXPERIENCE = {
     "title": "Bedside handover with the patient",

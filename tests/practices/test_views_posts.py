@@ -5,8 +5,10 @@ from communities import services as community_services
 from communities.models import Membership
 from practices import services
 from practices.models import Bookmark, Comment, Post, PostFollow, Reaction
+from tests.builders import add_member
+from tests.factories import CommentFactory, PostFactory
 
-from .conftest import CommentFactory, PostFactory, add_member, fresh
+from .conftest import fresh
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
