@@ -67,6 +67,8 @@ def test_the_facilitators_member_search_survives_a_nul_character(client, communi
     )
 
     assert response.status_code == 200
+    # The character is dropped: the search is empty and lists every member.
+    assert facilitator.display_name in response.content.decode()
 
 
 # --- Members who left or were banned ---------------------------------------------------

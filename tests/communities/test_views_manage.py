@@ -190,9 +190,15 @@ def test_actions_only_accept_posts(client, launched, facilitator):
     client.force_login(facilitator)
     rule = launched.rules.first()
 
+    order = list(launched.rules.values_list("pk", flat=True))
+
     assert client.get(url("manage_archive", launched)).status_code == 405
     assert client.get(url("manage_rule_move", launched, rule.pk)).status_code == 405
     assert client.get(url("manage_rule_delete", launched, rule.pk)).status_code == 405
+
+    launched.refresh_from_db()
+    assert not launched.is_archived
+    assert list(launched.rules.values_list("pk", flat=True)) == order
 
 
 # --- Details and archiving -------------------------------------------------------------
@@ -530,10 +536,13 @@ def test_a_nonsense_direction_is_a_bad_request(client, launched, facilitator):
     rule = launched.rules.first()
     client.force_login(facilitator)
 
+    order = list(launched.rules.values_list("pk", flat=True))
+
     assert (
         client.post(url("manage_rule_move", launched, rule.pk), {"direction": "5"}).status_code
         == 400
     )
+    assert list(launched.rules.values_list("pk", flat=True)) == order
 
 
 def test_deleting_a_rule(client, launched, facilitator):
