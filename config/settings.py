@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "members",
     "communities",
     "practices",
+    # Demo data last: it may import every app, and nothing imports it.
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from tests import builders
 from tests.factories import StaffFactory, UserFactory
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -44,6 +45,46 @@ def other_user(db):
 @pytest.fixture
 def staff_user(db):
     return StaffFactory()
+
+
+# --- Personas --------------------------------------------------------------------------
+# A facilitator who launched `community` through the services, its members, and an
+# outsider. A test directory or module that needs another community overrides
+# `community`; `member` and `other_member` then belong to that one.
+
+
+@pytest.fixture
+def facilitator(db):
+    return UserFactory(display_name="Fay Facilitator")
+
+
+@pytest.fixture
+def community(facilitator):
+    """A launched, public, open community without posts."""
+    return builders.launch_community(facilitator, without_posts=True)
+
+
+@pytest.fixture
+def private_community(facilitator):
+    """A launched community only its members can see, without posts."""
+    return builders.launch_community(
+        facilitator, name="Private circle", visibility="members", without_posts=True
+    )
+
+
+@pytest.fixture
+def member(community):
+    return builders.add_member(community, UserFactory(display_name="Mia Member")).user
+
+
+@pytest.fixture
+def other_member(community):
+    return builders.add_member(community, UserFactory(display_name="Omar Other")).user
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(display_name="Otto Outsider")
 
 
 @pytest.fixture(scope="session")

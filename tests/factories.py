@@ -1,8 +1,20 @@
+"""factory_boy factories: rows written straight to the tables, for data volume and for
+tests of reads (the services that write these rows have their own tests)."""
+
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from communities.models import (
+    CharterVersion,
+    Community,
+    Invitation,
+    JoinQuestion,
+    Membership,
+)
 from members.models import User
+from practices.models import Comment, Post
 
 KNOWN_PASSWORD = "practica-demo-password"
 
@@ -32,16 +44,6 @@ class StaffFactory(UserFactory):
 
 # --- Communities ---------------------------------------------------------------------
 # Rows built directly for view tests; the services have their own tests.
-
-from django.utils import timezone  # noqa: E402
-
-from communities.models import (  # noqa: E402
-    CharterVersion,
-    Community,
-    Invitation,
-    JoinQuestion,
-    Membership,
-)
 
 DEFAULT_TEST_RULES = [
     {"title": "What is shared here stays here", "explanation": "Ask before you pass it on."},
@@ -160,3 +162,52 @@ class InvitationFactory(DjangoModelFactory):
     community = factory.SubFactory(CommunityFactory)
     email = factory.Sequence(lambda n: f"invited{n}@practica.test")
     role = Membership.Role.MEMBER
+
+
+# --- Practices -----------------------------------------------------------------------
+
+
+class PostFactory(DjangoModelFactory):
+    """A published experience written straight to the table (for data volume; behaviour
+    is tested through the services). `PostFactory(community=c, author=u, tags=["sbar"])`."""
+
+    class Meta:
+        model = Post
+        skip_postgeneration_save = True
+
+    community = None
+    author = factory.SubFactory(UserFactory)
+    kind = Post.Kind.EXPERIENCE
+    status = Post.Status.PUBLISHED
+    title = factory.Sequence(lambda n: f"Experience number {n}")
+    situation = "A surgical ward with 28 beds."
+    tried = "A printed checklist at every bed."
+    happened = "Handovers got shorter after three weeks."
+    outcome = Post.Outcome.WORKED
+    learned = "A physical prompt works better than a form on the computer."
+    published_at = factory.LazyFunction(timezone.now)
+    last_activity_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        challenge = factory.Trait(
+            kind=Post.Kind.CHALLENGE,
+            happened="",
+            outcome="",
+            learned="",
+            help_wanted="A routine that worked for you.",
+        )
+        draft = factory.Trait(status=Post.Status.DRAFT, published_at=None)
+
+    @factory.post_generation
+    def tags(post, create, extracted, **kwargs):
+        if create and extracted:
+            post.tags.set(list(extracted))
+
+
+class CommentFactory(DjangoModelFactory):
+    class Meta:
+        model = Comment
+
+    post = None
+    author = factory.SubFactory(UserFactory)
+    body = factory.Sequence(lambda n: f"Comment number {n}: we tried the same.")

@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "members", "communities", "practices")
+PACKAGES = ("config", "members", "communities", "practices", "demo")
 
 
 def _layers() -> list[list[str]]:

@@ -15,7 +15,7 @@ from communities.models import (
     StageChange,
 )
 from members.models import Notification
-from tests.communities.conftest import add_member, add_pending_request
+from tests.builders import add_member, add_pending_request
 from tests.factories import UserFactory
 
 MODELS = [

@@ -17,9 +17,8 @@ from practices import services as practices_services
 from practices.models import Comment, Post, PostFollow
 from practices.permissions import check_can_request_review
 from tests import builders
+from tests.builders import add_member
 from tests.factories import UserFactory
-
-from .conftest import add_member
 
 EXPERIENCE = {
     "title": "Handover at the bedside",
@@ -604,6 +603,11 @@ def test_every_account_has_a_daily_limit_on_posts_and_comments(
     with pytest.raises(ValidationError, match="You can write 1 comment a day"):
         practices_services.comment_create(post=post, author=facilitator, body="Second")
 
+    assert Post.objects.filter(author=facilitator).count() == 1  # the seed post only
+    assert list(Comment.objects.filter(author=facilitator).values_list("body", flat=True)) == [
+        "First"
+    ]
+
 
 def test_invitations_over_the_daily_limit_are_refused_as_a_whole(community, facilitator, settings):
     settings.INVITATIONS_PER_DAY_LIMIT = (
@@ -650,3 +654,5 @@ def test_a_daily_limit_of_zero_is_no_limit_but_zero_links_is_no_links(community,
             kind="experience",
             data={**EXPERIENCE, "tried": "See https://example.org"},
         )
+
+    assert Post.objects.filter(author=author).count() == 4

@@ -12,9 +12,8 @@ from practices import moderation
 from practices import services as practices_services
 from practices.models import Comment, Post, PostFollow
 from tests import builders
+from tests.builders import add_member
 from tests.factories import UserFactory
-
-from .conftest import add_member
 
 EXPERIENCE = {
     "title": "Handover at the bedside",

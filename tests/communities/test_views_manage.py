@@ -11,7 +11,7 @@ from communities import services
 from communities.models import Community, Invitation, Membership, MembershipEvent, Rule
 from members.models import Notification, OutboundEmail
 from members.notifications import send_notification_emails
-from tests.communities.conftest import add_member, add_pending_request
+from tests.builders import add_member, add_pending_request, make_ready_for_launch
 from tests.factories import UserFactory
 
 PAGES = [
@@ -190,9 +190,15 @@ def test_actions_only_accept_posts(client, launched, facilitator):
     client.force_login(facilitator)
     rule = launched.rules.first()
 
+    order = list(launched.rules.values_list("pk", flat=True))
+
     assert client.get(url("manage_archive", launched)).status_code == 405
     assert client.get(url("manage_rule_move", launched, rule.pk)).status_code == 405
     assert client.get(url("manage_rule_delete", launched, rule.pk)).status_code == 405
+
+    launched.refresh_from_db()
+    assert not launched.is_archived
+    assert list(launched.rules.values_list("pk", flat=True)) == order
 
 
 # --- Details and archiving -------------------------------------------------------------
@@ -365,9 +371,7 @@ def test_launching_with_missing_items_is_refused_with_a_clear_message(client, pl
 
 
 def test_facilitators_launch_a_ready_community(client, planned, facilitator):
-    from tests.communities.conftest import ready_for_launch
-
-    ready_for_launch(planned, facilitator)
+    make_ready_for_launch(planned, facilitator)
     client.force_login(facilitator)
     page = page_text(client.get(url("manage_launch", planned)))
     assert "7 of 7 done" in page
@@ -532,10 +536,13 @@ def test_a_nonsense_direction_is_a_bad_request(client, launched, facilitator):
     rule = launched.rules.first()
     client.force_login(facilitator)
 
+    order = list(launched.rules.values_list("pk", flat=True))
+
     assert (
         client.post(url("manage_rule_move", launched, rule.pk), {"direction": "5"}).status_code
         == 400
     )
+    assert list(launched.rules.values_list("pk", flat=True)) == order
 
 
 def test_deleting_a_rule(client, launched, facilitator):

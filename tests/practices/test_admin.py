@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from practices import services
 from practices.models import Comment, Post
+from tests.builders import ask, share
 from tests.practices.conftest_search import *  # noqa: F403
-from tests.practices.conftest_search import ask, share
 
 MODELS = ["post", "comment", "reaction", "bookmark", "postfollow", "tagfollow", "mention"]
 

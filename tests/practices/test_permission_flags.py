@@ -15,10 +15,8 @@ from django.test import Client
 from communities import services as community_services
 from practices import moderation, services
 from practices.models import Post, Reaction
-from tests.builders import launch_community
+from tests.builders import add_member, launch_community
 from tests.factories import UserFactory
-
-from .conftest import add_member
 
 CHALLENGE = {
     "title": "Night handovers run late",

@@ -9,9 +9,10 @@ from practices import search as search_module
 from practices import services
 from practices.models import Post, TagFollow
 from practices.search import search_posts, similar_experiences
+from tests.builders import ask, bulk_experiences, join_long_ago, launch_community, share
 from tests.factories import UserFactory
 from tests.practices.conftest_search import *  # noqa: F403
-from tests.practices.conftest_search import ask, bulk_experiences, join, launch, share
+from tests.practices.conftest_search import WARDS
 
 ANONYMOUS = AnonymousUser()
 SECRET_TITLE = "Quarantine triage rota for the isolation bay"
@@ -87,7 +88,7 @@ def test_filters_narrow_the_results(public_community, member, facilitator):
     ]
     assert titles(search_posts(member, "huddle", outcome="failed")) == ["Huddle that failed"]
     assert titles(search_posts(member, "huddle", tag="huddles")) == ["Huddle that worked"]
-    other = launch(facilitator, name="Other wards")
+    other = launch_community(facilitator, name="Other wards", **WARDS)
     assert titles(search_posts(member, "huddle", community=other)) == []
 
 
@@ -160,7 +161,7 @@ def test_a_members_only_post_is_found_by_members_only(secret_post, member, outsi
 
 def test_a_hidden_post_is_not_found_by_other_members(secret_post, facilitator, private_community):
     reader = UserFactory()
-    join(private_community, reader)
+    join_long_ago(private_community, reader)
     services.post_set_hidden(post=secret_post, by=facilitator, hidden=True, reason="Off topic")
 
     assert search_posts(reader, "quarantine").results == []
@@ -276,7 +277,7 @@ def test_similar_is_empty_for_short_titles(client, public_community, member):
 
 
 def test_similar_puts_the_current_community_first(public_community, facilitator, member):
-    elsewhere = launch(facilitator, name="Elsewhere")
+    elsewhere = launch_community(facilitator, name="Elsewhere", **WARDS)
     share(elsewhere, facilitator, "Handover handover handover checklist")
     share(public_community, member, "A handover idea")
 
@@ -322,7 +323,7 @@ def test_one_topics_lessons_come_page_by_page(client, public_community, member):
 def test_lessons_leave_out_challenges_and_filter_by_community(
     client, public_community, facilitator, member
 ):
-    other = launch(facilitator, name="Other wards")
+    other = launch_community(facilitator, name="Other wards", **WARDS)
     share(other, facilitator, "Elsewhere", tags=["rota"], learned="Lesson from elsewhere.")
     share(public_community, member, "Here", tags=["rota"], learned="Lesson from here.")
     ask(public_community, member, "A rota question", tags=["rota"])
@@ -341,7 +342,7 @@ def test_lessons_leave_out_challenges_and_filter_by_community(
 def test_a_topic_page_lists_its_posts_across_communities(
     client, public_community, facilitator, member
 ):
-    other = launch(facilitator, name="Other wards")
+    other = launch_community(facilitator, name="Other wards", **WARDS)
     share(other, facilitator, "From the other wards", tags=["sbar"])
     share(public_community, member, "From the open wards", tags=["sbar"])
     share(public_community, member, "Untagged")

@@ -6,9 +6,10 @@ from communities import services as community_services
 from communities.models import Membership
 from practices import services
 from practices.models import Comment, Mention, Post, PostFollow, PostRevision, Reaction
+from tests.builders import add_member
 from tests.factories import UserFactory
 
-from .conftest import add_member, fresh
+from .conftest import fresh
 
 EXPERIENCE = {
     "title": "Bedside handover with the patient",
@@ -98,6 +99,10 @@ def test_only_the_author_edits_or_deletes_a_post(experience, other_member, facil
         services.post_update(post=experience, editor=other_member, data={"title": "Mine now"})
     with pytest.raises(PermissionDenied):
         services.post_delete(post=experience, by=facilitator)
+
+    experience.refresh_from_db()
+    assert experience.title == "A printed SBAR card at every bed"
+    assert experience.status == Post.Status.PUBLISHED
 
 
 def test_deleting_is_soft_and_takes_the_post_out_of_every_list(experience, member, other_member):
@@ -270,9 +275,15 @@ def test_a_banned_member_cannot_post_comment_or_react(community, experience, fac
     with pytest.raises(PermissionDenied):
         services.reaction_set(post=post, user=banned, kind="helpful", active=True)
 
+    assert not Post.objects.filter(author=banned).exists()
+    assert not Comment.objects.filter(author=banned).exists()
+    assert not Reaction.objects.filter(user=banned).exists()
+
 
 def test_people_outside_the_community_cannot_post(community, outsider):
     with pytest.raises(PermissionDenied, match="Only active members"):
         services.post_create(
             community=fresh(community), author=outsider, kind="experience", data=EXPERIENCE
         )
+
+    assert not Post.objects.filter(author=outsider).exists()

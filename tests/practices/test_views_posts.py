@@ -5,8 +5,10 @@ from communities import services as community_services
 from communities.models import Membership
 from practices import services
 from practices.models import Bookmark, Comment, Post, PostFollow, Reaction
+from tests.builders import add_member
+from tests.factories import CommentFactory, PostFactory
 
-from .conftest import CommentFactory, PostFactory, add_member, fresh
+from .conftest import fresh
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -231,11 +233,13 @@ def test_authors_delete_their_post_after_confirming(client, experience, member, 
     client.force_login(other_member)
     assert client.get(delete).status_code == 403
     assert client.post(delete).status_code == 403
+    assert Post.objects.get(pk=experience.pk).status == Post.Status.PUBLISHED
     client.force_login(member)
     assert client.get(delete).status_code == 200
     response = client.post(delete)
     assert response["Location"] == reverse("practices:feed", args=[experience.community.slug])
     assert client.get(url("detail", experience)).status_code == 404
+    assert Post.objects.get(pk=experience.pk).status == Post.Status.DELETED
 
 
 # --- Reading --------------------------------------------------------------------------
@@ -449,8 +453,11 @@ def test_facilitators_hide_a_comment_with_a_reason(client, comment, member, faci
     hide = reverse("practices:comment_hide", args=[comment.pk])
     client.force_login(member)
     assert client.post(hide, {"hidden": "1", "reason": "x"}).status_code == 403
+    assert not Comment.objects.get(pk=comment.pk).is_hidden
     client.force_login(facilitator)
     assert client.post(hide, {"hidden": "1", "reason": "Off topic"}).status_code == 302
+    comment.refresh_from_db()
+    assert (comment.is_hidden, comment.hidden_reason) == (True, "Off topic")
     client.force_login(member)
     assert "We tried it too." not in client.get(url("detail", comment.post)).content.decode()
     client.force_login(comment.author)

@@ -1,8 +1,8 @@
-"""Demo members, shared by every app's demo data."""
+"""Demo members: the accounts every other part of the demo data is written by."""
 
 from allauth.account.models import EmailAddress
 
-from .models import User
+from members.models import User
 
 DEMO_PASSWORD = "practica-demo"
 
@@ -47,7 +47,7 @@ DEMO_MEMBERS = [
 ]
 
 
-def seed_members() -> dict[str, User]:
+def seed() -> dict[str, User]:
     """Create or update the demo members, each with a verified primary email."""
     users: dict[str, User] = {}
     for key, email, name, bio, staff in DEMO_MEMBERS:

@@ -3,8 +3,10 @@
 from allauth.account.models import EmailAddress
 from django.db.models import Q
 
-from . import demo_activity, services
-from .models import Community, Membership
+from communities import services
+from communities.models import Community, Membership
+from demo import posts
+from practices import services as practices_services
 
 COMMUNITIES = [
     {
@@ -138,10 +140,7 @@ def _fields(spec: dict) -> dict:
 
 def _seed_post(community: Community, owner, users: dict) -> None:
     """The launch checklist asks for one seed experience before a community opens."""
-    from practices import demo as practices_demo
-    from practices import services as practices_services
-
-    if practices_demo.starter_post(community, users) is not None:
+    if posts.starter_post(community, users) is not None:
         return
     post = practices_services.post_create(
         community=community,
@@ -236,7 +235,7 @@ def _build(spec: dict, users: dict) -> Community:
     return community
 
 
-def seed(*, users: dict, stdout) -> None:
+def seed(*, users: dict) -> None:
     """Create the demo communities that do not exist yet. Safe to run again."""
     existing = set(
         Community.objects.filter(
@@ -257,9 +256,11 @@ def seed(*, users: dict, stdout) -> None:
         )
     # Demo addresses used by invitations are verified so the demo users can accept them.
     EmailAddress.objects.filter(email__endswith="@practica.test").update(verified=True)
-    # Three months of members, posts, answers and reports for the health dashboard.
-    demo_activity.seed(users=users, stdout=stdout)
-    stdout.write(
+
+
+def summary() -> str:
+    """One line naming every community, printed once all demo activity is in."""
+    return (
         f"Communities: {Community.objects.count()} "
         f"({', '.join(sorted(Community.objects.values_list('slug', flat=True)))})"
     )

@@ -2,19 +2,37 @@ import re
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from members.demo import DEMO_MEMBERS
+from demo.people import DEMO_MEMBERS
 from members.models import User
 
 pytestmark = pytest.mark.django_db
 
 
 def seed_demo() -> str:
+    """The test settings have DEBUG off, where seeding needs --force."""
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", force=True, stdout=out)
     return out.getvalue()
+
+
+def test_seed_demo_refuses_to_run_with_debug_off_unless_forced(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="published password.*--force"):
+        call_command("seed_demo", stdout=StringIO())
+
+    assert not User.objects.exists()
+
+
+def test_seed_demo_runs_without_force_in_development(settings):
+    settings.DEBUG = True
+
+    call_command("seed_demo", stdout=StringIO())
+
+    assert User.objects.filter(is_staff=True, email="staff@practica.test").exists()
 
 
 def test_seed_demo_can_run_twice_without_duplicating_members():

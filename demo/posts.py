@@ -12,9 +12,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from communities.models import Community
-
-from . import services
-from .models import Comment, Post
+from practices import services
+from practices.models import Comment, Post
 
 E, C = Post.Kind.EXPERIENCE, Post.Kind.CHALLENGE
 WORKED, MIXED, FAILED = Post.Outcome.WORKED, Post.Outcome.MIXED, Post.Outcome.FAILED

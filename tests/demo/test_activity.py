@@ -20,10 +20,10 @@ def snapshot() -> dict:
 
 
 def test_seeding_twice_gives_the_same_activity_and_charts_worth_looking_at():
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", force=True, stdout=StringIO())
     first = snapshot()
 
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", force=True, stdout=StringIO())
 
     assert snapshot() == first
     community = Community.objects.get(slug="safe-handovers")

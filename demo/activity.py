@@ -18,11 +18,8 @@ from datetime import datetime, timedelta
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from members.demo import DEMO_PASSWORD
-from members.models import User
-
-from . import services
-from .models import (
+from communities import services
+from communities.models import (
     CharterAcceptance,
     CharterVersion,
     Community,
@@ -31,10 +28,15 @@ from .models import (
     Report,
     StageChange,
 )
+from demo.people import DEMO_PASSWORD
+from members.models import User
+from practices import services as practices_services
+from practices.models import Comment, Post, Reaction
+from practices.moderation import report_create
 
 SLUG = "safe-handovers"
 LAUNCHED_DAYS_AGO = 100
-# The founders (from communities.demo) joined right after the launch.
+# The founders (from demo.communities) joined right after the launch.
 FOUNDERS_DAYS_AGO = {"ada": 100, "ben": 99, "chloe": 97, "dev": 96}
 
 # key, name, bio, joined (days ago), left (days ago or None), completed profile, intro
@@ -402,8 +404,6 @@ def _join(community: Community, user: User, when: datetime, *, profile: bool, in
 
 
 def _backdate_post(post, when: datetime) -> None:
-    from practices.models import Post
-
     Post.objects.filter(pk=post.pk).update(
         created_at=when, published_at=when, last_activity_at=when
     )
@@ -411,9 +411,6 @@ def _backdate_post(post, when: datetime) -> None:
 
 
 def _comment(post, author: User, when: datetime, body: str):
-    from practices import services as practices_services
-    from practices.models import Comment, Post
-
     comment = practices_services.comment_create(post=post, author=author, body=body)
     when = min(when, timezone.now() - timedelta(minutes=5))
     Comment.objects.filter(pk=comment.pk).update(created_at=when)
@@ -423,38 +420,22 @@ def _comment(post, author: User, when: datetime, body: str):
 
 
 def _report(reporter: User, when: datetime, *, post=None, comment=None, rule_index=None, note=""):
-    """Through the moderation service when it is there; as a plain row otherwise."""
+    """Through the moderation service, then moved back in time."""
     community = (post or comment.post).community
     rules = list(community.rules.all())
     rule = rules[rule_index] if rule_index is not None and rule_index < len(rules) else None
-    try:
-        from .moderation import report_create
-    except ImportError:
-        report = Report.objects.create(
-            community=community,
-            reporter=reporter,
-            post=post,
-            comment=comment,
-            rule=rule,
-            rule_title=rule.title if rule else "",
-            note=note,
-        )
-    else:
-        report = report_create(
-            reporter=reporter,
-            post=post,
-            comment=comment,
-            rule_id=str(rule.pk) if rule else "other",
-            note=note,
-        )
+    report = report_create(
+        reporter=reporter,
+        post=post,
+        comment=comment,
+        rule_id=str(rule.pk) if rule else "other",
+        note=note,
+    )
     Report.objects.filter(pk=report.pk).update(created_at=when)
 
 
 def seed(*, users: dict, stdout) -> None:
     """Give the demo handover community three months of activity. Safe to run again."""
-    from practices import services as practices_services
-    from practices.models import Comment, Post, Reaction
-
     community = Community.objects.filter(slug=SLUG, stage=Community.Stage.LAUNCHED).first()
     if community is None:
         return
