@@ -52,7 +52,7 @@ def mark_read(request):
     """Mark every notification read ("all"), or the ones whose ids are posted."""
     ids = "all" if request.POST.get("all") else request.POST.getlist("id")
     try:
-        count = notifications.mark_read(request.user, ids)
+        count = notifications.mark_read(user=request.user, ids=ids)
     except ValueError:
         count = 0
     messages.success(
@@ -80,7 +80,7 @@ def open_one(request, pk: int):
         ),
         pk=pk,
     )
-    notifications.mark_opened(request.user, notification)
+    notifications.mark_opened(user=request.user, notification=notification)
     target = notification.url
     if not notification.can_see or not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

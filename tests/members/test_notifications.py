@@ -373,7 +373,7 @@ def test_an_immediate_email_waits_for_the_delay(experience, author, commenter):
 
 def test_an_email_is_skipped_when_the_notification_was_read_first(experience, author, commenter):
     services.comment_create(post=experience, author=commenter, body="Seen it?")
-    notifications.mark_read(author, "all")
+    notifications.mark_read(user=author, ids="all")
 
     result = notifications.send_notification_emails(now=later())
 
