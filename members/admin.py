@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -135,7 +137,7 @@ class DigestDeliveryAdmin(admin.ModelAdmin):
         return delivery.error[:80]
 
     @admin.action(description=_("Send failed digests now"))
-    def send_now(self, request, queryset):
+    def send_now(self, request: HttpRequest, queryset: QuerySet[DigestDelivery]) -> None:
         count = digests.deliveries_retry(delivery_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(
             request,

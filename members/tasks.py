@@ -1,9 +1,11 @@
+"""Celery tasks: ids and plain values in, registered by name, each calling one service."""
+
 from datetime import datetime
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from . import outbox
+from . import digests, notifications, outbox
 
 
 @shared_task(name="members.deliver_email")
@@ -23,8 +25,6 @@ def send_notification_emails() -> int:
     """Email the notifications that are due (every minute). Safe to run twice and
     concurrently: each member's due notifications are claimed before the email is
     queued. Returns how many emails were queued."""
-    from . import notifications
-
     return notifications.send_notification_emails().emails
 
 
@@ -34,8 +34,6 @@ def dispatch_digests() -> int:
 
     Claims nothing: the batches do. Safe to run twice, or on two beats at once.
     """
-    from . import digests
-
     return digests.dispatch()
 
 
@@ -51,8 +49,6 @@ def send_digest_batch(
     """Send `period`'s digest to each member at most once. Safe to run twice: each
     member's row is claimed before rendering, and a claim left by a worker that died
     is finished by the redelivered task once it is older than DIGEST_CLAIM_TIMEOUT."""
-    from . import digests
-
     counts = digests.send_batch(
         user_ids=user_ids,
         period=period,

@@ -10,9 +10,9 @@ from django.utils import timezone
 from communities import services as community_services
 from communities.models import Community
 from members import notifications
+from members.digests import CommunityContentCache, digest_for
 from members.models import NotificationSetting, OutboundEmail
 from practices import services
-from practices.digests import CommunityContentCache, digest_for
 from practices.models import Post
 from tests.builders import add_member
 from tests.factories import UserFactory

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from communities.models import Membership
 from members import digests
+from members.digests import schedule, sending
 from members.models import DigestDelivery, Notification, NotificationKind, OutboundEmail, User
 from members.tasks import send_digest_batch
 from tests import digest_builders as build
@@ -91,7 +92,7 @@ def test_members_are_due_at_the_send_hour_in_their_own_time_zone(settings):
 
     with time_machine.travel(MONDAY_0500_UTC, tick=False):
         due = set(digests.due_members(timezone.now()))
-        groups = {(g.cadence, g.period) for g in digests.due_groups(timezone.now())}
+        groups = {(g.cadence, g.period) for g in schedule.due_groups(timezone.now())}
     with time_machine.travel(MONDAY_0500_UTC + timedelta(hours=6), tick=False):
         later = set(digests.due_members(timezone.now()))  # 07:00 in New York
 
@@ -278,14 +279,14 @@ def test_an_email_queued_before_the_worker_died_is_not_queued_again(community):
 def test_a_failing_digest_is_recorded_and_the_batch_goes_on(community, monkeypatch):
     broken = reader_of(community, display_name="Broken")
     fine = reader_of(community, display_name="Fine")
-    render = digests.render_digest
+    render = sending.render_digest
 
     def render_or_fail(user, *args, **kwargs):
         if user.pk == broken.pk:
             raise ValueError("template exploded")
         return render(user, *args, **kwargs)
 
-    monkeypatch.setattr(digests, "render_digest", render_or_fail)
+    monkeypatch.setattr(sending, "render_digest", render_or_fail)
     counts = send([broken, fine])
 
     assert counts == {"sent": 1, "empty": 0, "skipped": 0, "failed": 1}
@@ -293,7 +294,7 @@ def test_a_failing_digest_is_recorded_and_the_batch_goes_on(community, monkeypat
     assert failed.status == DigestDelivery.Status.FAILED
     assert "template exploded" in failed.error
 
-    monkeypatch.setattr(digests, "render_digest", render)
+    monkeypatch.setattr(sending, "render_digest", render)
     with committed():
         assert digests.deliveries_retry(delivery_ids=[failed.pk]) == 1
 

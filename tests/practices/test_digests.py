@@ -6,12 +6,8 @@ import pytest
 from django.utils import timezone
 
 from communities.models import Community, Membership
+from members.digests import CommunityContentCache, community_digest_content, digest_for
 from members.models import Notification, NotificationKind
-from practices.digests import (
-    CommunityContentCache,
-    community_digest_content,
-    digest_for,
-)
 from practices.models import Post
 from tests import digest_builders as build
 

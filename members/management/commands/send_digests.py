@@ -1,6 +1,8 @@
 import time
+from collections.abc import Iterable
+from datetime import datetime
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser, OutputWrapper
 from django.utils import timezone
 
 from members import digests
@@ -12,7 +14,7 @@ class Command(BaseCommand):
         "a summary. Each member still gets at most one digest per period."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--dry-run",
             action="store_true",
@@ -26,7 +28,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--batch-size", type=int, default=None)
 
-    def handle(self, *args, dry_run: bool, now: bool, batch_size: int | None, **options):
+    def handle(
+        self, *args: object, dry_run: bool, now: bool, batch_size: int | None, **options: object
+    ) -> None:
         started = time.monotonic()
         moment = timezone.now()
         total = digests.due_members(moment, ignore_schedule=now).count()
@@ -56,7 +60,7 @@ class Command(BaseCommand):
         style = self.style.ERROR if counts["failed"] else self.style.SUCCESS
         self.stdout.write(style(f"Done in {elapsed:.2f} s: {summary}."))
 
-    def _dry_run(self, batches, moment, total: int) -> None:
+    def _dry_run(self, batches: Iterable[digests.Batch], moment: datetime, total: int) -> None:
         self.stdout.write(f"Dry run: {total} member(s) due, nothing is claimed or sent.")
         would_send = would_skip = 0
         for batch in batches:
@@ -83,7 +87,7 @@ class Command(BaseCommand):
 class Progress:
     """A counter on one line on a terminal, a line every 10% otherwise."""
 
-    def __init__(self, stdout, total: int):
+    def __init__(self, stdout: OutputWrapper, total: int) -> None:
         self.stdout = stdout
         self.total = total
         self.done = 0
