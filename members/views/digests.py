@@ -3,18 +3,18 @@
 from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from . import digests
+from .. import digests
 
 
 @login_required
-def digest_preview(request):
+def digest_preview(request: HttpRequest) -> HttpResponse:
     """What the member's next digest would contain right now; nothing is sent."""
     preview = digests.preview_for(request.user)
     return render(
@@ -27,7 +27,7 @@ def digest_preview(request):
 @login_required
 @xframe_options_sameorigin
 @csp_replace({"frame-ancestors": ["'self'"], "style-src": ["'unsafe-inline'"]})
-def digest_preview_email(request):
+def digest_preview_email(request: HttpRequest) -> HttpResponse:
     """The HTML part of the member's next digest, exactly as emailed, for the preview
     page's sandboxed frame (emails carry their styles inline)."""
     preview = digests.preview_for(request.user, framed=True)
@@ -45,7 +45,7 @@ def _masked(email: str) -> str:
 # signed token in the URL is what authorises the change.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-def digest_unsubscribe(request, token: str):
+def digest_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET: ask to confirm. POST (the button, or a mail client's one-click request):
     stop the digest, or leave one community out of it."""
     unsubscription = digests.unsubscription_from_token(token)

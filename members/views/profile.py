@@ -1,19 +1,22 @@
+"""A member's profile page and the form to edit one's own profile."""
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from communities.models import Community, Membership
 from practices.models import Comment, Post
 
-from .forms import ProfileForm
+from ..forms import ProfileForm
 
 PROFILE_ITEMS = 10
 
 
 @login_required
-def profile_edit(request):
+def profile_edit(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, request.FILES or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -23,7 +26,7 @@ def profile_edit(request):
 
 
 @login_required
-def profile(request, pk: int):
+def profile(request: HttpRequest, pk: int) -> HttpResponse:
     """A member's page: only what the viewer may read of their contributions.
 
     Posts, answers and memberships all go through the same scoped querysets as every

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -11,16 +12,16 @@ from django.views.decorators.http import require_GET, require_POST
 from communities.models import Community, Membership
 from config.pagination import keyset_page
 
-from . import notifications
-from .forms import NotificationPreferencesForm
-from .models import Notification
+from .. import notifications
+from ..forms import NotificationPreferencesForm
+from ..models import Notification
 
 PAGE_SIZE = 20
 ORDERING = ("-created_at", "-pk")
 
 
 @login_required
-def inbox(request):
+def inbox(request: HttpRequest) -> HttpResponse:
     """Newest first, unread ones marked, older pages by cursor (no COUNT, no OFFSET).
 
     Whether each one's subject can still be seen is computed in the same query, through
@@ -48,7 +49,7 @@ def inbox(request):
 
 @login_required
 @require_POST
-def mark_read(request):
+def mark_read(request: HttpRequest) -> HttpResponse:
     """Mark every notification read ("all"), or the ones whose ids are posted."""
     ids = "all" if request.POST.get("all") else request.POST.getlist("id")
     try:
@@ -69,7 +70,7 @@ def mark_read(request):
 
 @login_required
 @require_GET
-def open_one(request, pk: int):
+def open_one(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark a notification read (with the rest about the same post) and go to it.
 
     The only write on this GET, and only on the signed-in person's own notification.
@@ -91,7 +92,7 @@ def open_one(request, pk: int):
 
 
 @login_required
-def preferences(request):
+def preferences(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = NotificationPreferencesForm(
         request.POST or None,

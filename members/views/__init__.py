@@ -1,0 +1,1 @@
+"""The members' pages: profiles, the notification inbox and settings, digest pages."""
