@@ -456,8 +456,6 @@ def seed(*, users: dict, stdout) -> None:
             profile=bool(profile),
             intro=bool(intro),
         )
-    # A fresh copy: the memberships cached on the old one still have today's dates.
-    community = Community.objects.get(pk=community.pk)
 
     posts = {}
     for key, author, days, outcome, title, tried, happened, learned in EXPERIENCES:

@@ -16,7 +16,6 @@ from practices import services
 from practices.models import Post
 from tests.builders import add_member
 from tests.factories import UserFactory
-from tests.practices.conftest import fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +32,7 @@ EXPERIENCE = {
 @pytest.fixture
 def experience(community, member):
     return services.post_create(
-        community=fresh(community), author=member, kind="experience", data=EXPERIENCE
+        community=community, author=member, kind="experience", data=EXPERIENCE
     )
 
 
@@ -47,7 +46,7 @@ def test_the_digest_leaves_out_notifications_about_a_comment_hidden_since(
     community, experience, member, facilitator
 ):
     NotificationSetting.objects.create(user=member, kind="reply", channel="digest")
-    commenter = add_member(fresh(community)).user
+    commenter = add_member(community).user
     comment = services.comment_create(post=experience, author=commenter, body="Rude words here")
     services.comment_set_hidden(comment=comment, by=facilitator, hidden=True, reason="Rude")
 
@@ -77,9 +76,9 @@ def test_the_facilitators_member_search_survives_a_nul_character(client, communi
 def test_a_member_who_left_gets_no_email_about_a_reply_written_before(private_community):
     author = add_member(private_community).user
     post = services.post_create(
-        community=fresh(private_community), author=author, kind="experience", data=EXPERIENCE
+        community=private_community, author=author, kind="experience", data=EXPERIENCE
     )
-    replier = add_member(fresh(private_community)).user
+    replier = add_member(private_community).user
     services.comment_create(post=post, author=replier, body="Private details of the ward")
     community_services.membership_leave(membership=author.memberships.get())
 
@@ -95,9 +94,9 @@ def test_a_banned_member_s_digest_has_nothing_from_the_members_only_community(
     private_community, facilitator
 ):
     reader = add_member(private_community).user
-    writer = add_member(fresh(private_community)).user
+    writer = add_member(private_community).user
     services.post_create(
-        community=fresh(private_community), author=writer, kind="experience", data=EXPERIENCE
+        community=private_community, author=writer, kind="experience", data=EXPERIENCE
     )
     community_services.membership_ban(
         membership=reader.memberships.get(), by=facilitator, reason="Spam"
@@ -115,10 +114,10 @@ def test_a_banned_member_s_digest_has_nothing_from_the_members_only_community(
 def test_a_hidden_comment_is_neither_found_nor_quoted_by_search(
     client, community, experience, facilitator
 ):
-    commenter = add_member(fresh(community)).user
+    commenter = add_member(community).user
     comment = services.comment_create(post=experience, author=commenter, body="Zanzibar rumours")
     services.comment_set_hidden(comment=comment, by=facilitator, hidden=True, reason="Gossip")
-    reader = add_member(fresh(community)).user
+    reader = add_member(community).user
     client.force_login(reader)
 
     by_hidden_word = client.get(reverse("practices:search"), {"q": "zanzibar"})
@@ -131,16 +130,16 @@ def test_a_hidden_comment_is_neither_found_nor_quoted_by_search(
 
 def test_a_post_waiting_for_approval_shows_nowhere_to_other_members(client, community, facilitator):
     Community.objects.filter(pk=community.pk).update(premoderation_posts=1)
-    newcomer = add_member(fresh(community)).user
+    newcomer = add_member(community).user
     post = services.post_create(
-        community=fresh(community),
+        community=community,
         author=newcomer,
         kind="experience",
         data=EXPERIENCE,
         tags=["handover"],
     )
     assert post.status == Post.Status.PENDING
-    client.force_login(add_member(fresh(community)).user)
+    client.force_login(add_member(community).user)
 
     pages = [
         reverse("practices:feed", args=[community.slug]),
@@ -165,7 +164,7 @@ def test_outsiders_see_no_trace_of_a_members_only_community_s_content(
 ):
     writer = add_member(private_community, UserFactory(display_name="Wanda Writer")).user
     services.post_create(
-        community=fresh(private_community),
+        community=private_community,
         author=writer,
         kind="experience",
         data=EXPERIENCE,

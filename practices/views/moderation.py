@@ -542,9 +542,7 @@ def safeguards(request, slug: str):
     form = SafeguardsForm(request.POST or None, instance=copy.copy(community))
     if request.method == "POST" and form.is_valid():
         try:
-            community_services.community_update(
-                community=community, **form.cleaned_data
-            )
+            community_services.community_update(community=community, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:

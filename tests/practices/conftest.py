@@ -2,21 +2,15 @@
 
 import pytest
 
-from communities.models import Community
 from practices import services
 from practices.models import Post
 from tests.factories import PostFactory  # noqa: F401 (tests.digest_builders imports it here)
 
 
-def fresh(community: Community) -> Community:
-    """The community re-read, without memberships cached by earlier permission checks."""
-    return Community.objects.get(pk=community.pk)
-
-
 @pytest.fixture
 def experience(community, member):
     return services.post_create(
-        community=fresh(community),
+        community=community,
         author=member,
         kind=Post.Kind.EXPERIENCE,
         data={
@@ -34,7 +28,7 @@ def experience(community, member):
 @pytest.fixture
 def challenge(community, member):
     return services.post_create(
-        community=fresh(community),
+        community=community,
         author=member,
         kind=Post.Kind.CHALLENGE,
         data={

@@ -9,8 +9,6 @@ from practices.models import Comment, Mention, Post, PostFollow, PostRevision, R
 from tests.builders import add_member
 from tests.factories import UserFactory
 
-from .conftest import fresh
-
 EXPERIENCE = {
     "title": "Bedside handover with the patient",
     "tried": "We moved the handover to the bedside.",
@@ -24,7 +22,7 @@ EXPERIENCE = {
 
 def test_a_draft_needs_only_a_title_and_stays_with_its_author(community, member, other_member):
     draft = services.post_create(
-        community=fresh(community),
+        community=community,
         author=member,
         kind=Post.Kind.EXPERIENCE,
         data={"title": "Half an idea"},
@@ -37,21 +35,21 @@ def test_a_draft_needs_only_a_title_and_stays_with_its_author(community, member,
     assert not Post.objects.visible_to(member).filter(pk=draft.pk).exists()  # not in feeds
     with pytest.raises(ValidationError, match="at least a title"):
         services.post_create(
-            community=fresh(community), author=member, kind="experience", data={}, publish=False
+            community=community, author=member, kind="experience", data={}, publish=False
         )
 
 
 def test_publishing_requires_the_essentials_of_each_kind(community, member):
     with pytest.raises(ValidationError, match="what I learned"):
         services.post_create(
-            community=fresh(community),
+            community=community,
             author=member,
             kind=Post.Kind.EXPERIENCE,
             data={**EXPERIENCE, "learned": "  "},
         )
     with pytest.raises(ValidationError, match="situation"):
         services.post_create(
-            community=fresh(community),
+            community=community,
             author=member,
             kind=Post.Kind.CHALLENGE,
             data={"title": "How do you…?"},
@@ -61,7 +59,7 @@ def test_publishing_requires_the_essentials_of_each_kind(community, member):
 
 def test_publishing_a_draft_dates_it_and_records_no_revision(community, member):
     draft = services.post_create(
-        community=fresh(community),
+        community=community,
         author=member,
         kind=Post.Kind.EXPERIENCE,
         data={"title": "Bedside handover"},
@@ -243,19 +241,17 @@ def test_a_member_must_accept_a_material_charter_change_before_posting_again(
     community, member, experience, facilitator
 ):
     community_services.charter_publish(
-        community=fresh(community), by=facilitator, is_material=True, summary="New rule"
+        community=community, by=facilitator, is_material=True, summary="New rule"
     )
     with pytest.raises(PermissionDenied, match="Accept"):
-        services.post_create(
-            community=fresh(community), author=member, kind="experience", data=EXPERIENCE
-        )
+        services.post_create(community=community, author=member, kind="experience", data=EXPERIENCE)
     with pytest.raises(PermissionDenied):
         services.comment_create(post=Post.objects.get(pk=experience.pk), author=member, body="Hi")
 
     membership = Membership.objects.get(community=community, user=member)
     community_services.charter_accept(membership=membership)
     post = services.post_create(
-        community=fresh(community), author=member, kind="experience", data=EXPERIENCE
+        community=community, author=member, kind="experience", data=EXPERIENCE
     )
     assert post.is_published
 
@@ -267,9 +263,7 @@ def test_a_banned_member_cannot_post_comment_or_react(community, experience, fac
     )
     post = Post.objects.get(pk=experience.pk)
     with pytest.raises(PermissionDenied):
-        services.post_create(
-            community=fresh(community), author=banned, kind="experience", data=EXPERIENCE
-        )
+        services.post_create(community=community, author=banned, kind="experience", data=EXPERIENCE)
     with pytest.raises(PermissionDenied):
         services.comment_create(post=post, author=banned, body="Hello")
     with pytest.raises(PermissionDenied):
@@ -283,7 +277,7 @@ def test_a_banned_member_cannot_post_comment_or_react(community, experience, fac
 def test_people_outside_the_community_cannot_post(community, outsider):
     with pytest.raises(PermissionDenied, match="Only active members"):
         services.post_create(
-            community=fresh(community), author=outsider, kind="experience", data=EXPERIENCE
+            community=community, author=outsider, kind="experience", data=EXPERIENCE
         )
 
     assert not Post.objects.filter(author=outsider).exists()

@@ -8,8 +8,6 @@ from practices.models import Bookmark, Comment, Post, PostFollow, Reaction
 from tests.builders import add_member
 from tests.factories import CommentFactory, PostFactory
 
-from .conftest import fresh
-
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -256,7 +254,7 @@ def test_anyone_reads_a_post_of_a_public_community(client, experience):
 
 def test_drafts_are_visible_to_their_author_only(client, community, member, other_member):
     draft = services.post_create(
-        community=fresh(community),
+        community=community,
         author=member,
         kind="experience",
         data={"title": "Not yet"},
@@ -472,7 +470,7 @@ def test_every_post_url_is_a_404_for_non_members_of_a_members_only_community(
 ):
     author = add_member(private_community).user
     post = services.post_create(
-        community=fresh(private_community),
+        community=private_community,
         author=author,
         kind="challenge",
         data={"title": "Private question", "situation": "Only for us."},

@@ -24,16 +24,12 @@ EXPERIENCE = {
 RESPECT = "Respectful, constructive exchange"
 
 
-def fresh(community: Community) -> Community:
-    return Community.objects.get(pk=community.pk)
-
-
 def url(name: str, community: Community, *args) -> str:
     return reverse(f"communities:{name}", args=[community.slug, *args])
 
 
 def rule_key(community: Community, title: str = RESPECT) -> str:
-    return next(c.key for c in moderation.rule_choices(fresh(community)) if c.title == title)
+    return next(c.key for c in moderation.rule_choices(community) if c.title == title)
 
 
 def text(response) -> str:
@@ -59,7 +55,7 @@ def reader(community):
 @pytest.fixture
 def post(community, author):
     return practices_services.post_create(
-        community=fresh(community), author=author, kind="experience", data=EXPERIENCE
+        community=community, author=author, kind="experience", data=EXPERIENCE
     )
 
 
@@ -74,7 +70,7 @@ def fill_queue(community, size: int) -> None:
     for n in range(size):
         writer = add_member(community).user
         first = practices_services.post_create(
-            community=fresh(community),
+            community=community,
             author=writer,
             kind="experience",
             data={**EXPERIENCE, "title": f"Waiting {n}"},
@@ -91,7 +87,7 @@ def fill_queue(community, size: int) -> None:
         moderation.report_create(reporter=reporters[1], comment=comment, rule_id="other", note="x")
         # One approved post is enough: the writer's second post is published at once.
         second = practices_services.post_create(
-            community=fresh(community),
+            community=community,
             author=writer,
             kind="experience",
             data={**EXPERIENCE, "title": f"Second {n}"},
@@ -99,7 +95,7 @@ def fill_queue(community, size: int) -> None:
         moderation.review_hide(by=facilitator, post=second, reason="Names a colleague")
         moderation.review_request(by=writer, post=second, note="Removed the name")
         practices_services.post_create(
-            community=fresh(community),
+            community=community,
             author=add_member(community).user,
             kind="experience",
             data={**EXPERIENCE, "title": f"New voice {n}"},
@@ -255,7 +251,7 @@ def test_a_rejected_post_goes_back_to_its_author_with_the_reason(
 ):
     Community.objects.filter(pk=community.pk).update(premoderation_posts=1)
     post = practices_services.post_create(
-        community=fresh(community), author=author, kind="experience", data=EXPERIENCE
+        community=community, author=author, kind="experience", data=EXPERIENCE
     )
     client.force_login(facilitator)
     refused = client.post(
@@ -282,7 +278,7 @@ def test_a_limited_request_shows_the_message_keeps_what_was_typed_and_stores_not
 ):
     Community.objects.filter(pk=community.pk).update(new_member_posts_per_day=1)
     practices_services.post_create(
-        community=fresh(community), author=author, kind="experience", data=EXPERIENCE
+        community=community, author=author, kind="experience", data=EXPERIENCE
     )
     before = (
         Post.objects.count(),
@@ -446,7 +442,7 @@ def test_facilitators_set_the_safeguards(client, community, facilitator):
         },
     )
     assert response.status_code == 302
-    community = fresh(community)
+    community = community
     assert (community.report_threshold, community.premoderation_posts) == (5, 2)
     assert community.new_member_links_per_post == 0
 

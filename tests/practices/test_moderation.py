@@ -29,13 +29,8 @@ EXPERIENCE = {
 RESPECT = "Respectful, constructive exchange"
 
 
-def fresh(community: Community) -> Community:
-    """The community re-read, without memberships cached by earlier permission checks."""
-    return Community.objects.get(pk=community.pk)
-
-
 def rule_key(community: Community, title: str) -> str:
-    return next(c.key for c in moderation.rule_choices(fresh(community)) if c.title == title)
+    return next(c.key for c in moderation.rule_choices(community) if c.title == title)
 
 
 def make_old_member(community: Community, user=None) -> Membership:
@@ -73,7 +68,7 @@ def reporters(community):
 @pytest.fixture
 def post(community, author):
     return practices_services.post_create(
-        community=fresh(community), author=author, kind="experience", data=EXPERIENCE
+        community=community, author=author, kind="experience", data=EXPERIENCE
     )
 
 
@@ -97,7 +92,7 @@ def reload(item):
 
 
 def test_the_rules_of_the_current_charter_are_what_a_report_can_name(community):
-    titles = [choice.title for choice in moderation.rule_choices(fresh(community))]
+    titles = [choice.title for choice in moderation.rule_choices(community)]
     assert titles == [
         "What is shared here stays here",
         RESPECT,
@@ -298,7 +293,7 @@ def test_removing_the_author_of_a_comment(community, comment, reporters, facilit
 def test_a_refused_ban_changes_nothing(community, facilitator, reporters):
     """The last facilitator cannot be banned: the hiding before it is rolled back too."""
     post = practices_services.post_create(
-        community=fresh(community), author=facilitator, kind="experience", data=EXPERIENCE
+        community=community, author=facilitator, kind="experience", data=EXPERIENCE
     )
     report(reporters[0], post)
     staff = UserFactory(is_staff=True)
@@ -382,7 +377,7 @@ def test_pre_moderation_holds_a_members_first_posts_then_publishes(
     reader = reporters[0]
 
     first = practices_services.post_create(
-        community=fresh(community), author=author, kind="experience", data=EXPERIENCE
+        community=community, author=author, kind="experience", data=EXPERIENCE
     )
     assert first.status == Post.Status.PENDING and first.published_at is None
     assert not Post.objects.visible_to(reader).filter(pk=first.pk).exists()
@@ -397,7 +392,7 @@ def test_pre_moderation_holds_a_members_first_posts_then_publishes(
     assert Post.objects.visible_to(reader).filter(pk=first.pk).exists()
 
     second = practices_services.post_create(
-        community=fresh(community),
+        community=community,
         author=author,
         kind="experience",
         data={**EXPERIENCE, "title": "A second try"},
@@ -415,7 +410,7 @@ def test_pre_moderation_holds_a_members_first_posts_then_publishes(
     moderation.post_approve(by=facilitator, post=second)
 
     third = practices_services.post_create(
-        community=fresh(community),
+        community=community,
         author=author,
         kind="experience",
         data={**EXPERIENCE, "title": "A third one"},
@@ -429,7 +424,7 @@ def test_pre_moderation_holds_a_members_first_posts_then_publishes(
 def test_facilitators_publish_directly_under_pre_moderation(community, facilitator):
     Community.objects.filter(pk=community.pk).update(premoderation_posts=3)
     post = practices_services.post_create(
-        community=fresh(community),
+        community=community,
         author=facilitator,
         kind="experience",
         data={**EXPERIENCE, "title": "From the facilitator"},
@@ -440,7 +435,7 @@ def test_facilitators_publish_directly_under_pre_moderation(community, facilitat
 def test_only_facilitators_approve(community, author, reporters):
     Community.objects.filter(pk=community.pk).update(premoderation_posts=1)
     pending = practices_services.post_create(
-        community=fresh(community), author=author, kind="experience", data=EXPERIENCE
+        community=community, author=author, kind="experience", data=EXPERIENCE
     )
     with pytest.raises(PermissionDenied):
         moderation.post_approve(by=reporters[0], post=pending)
@@ -467,7 +462,7 @@ def test_new_members_post_a_few_times_a_day_and_a_refusal_stores_nothing(communi
     Community.objects.filter(pk=community.pk).update(new_member_posts_per_day=2)
     for n in range(2):
         practices_services.post_create(
-            community=fresh(community),
+            community=community,
             author=author,
             kind="experience",
             data={**EXPERIENCE, "title": f"Post {n}"},
@@ -476,7 +471,7 @@ def test_new_members_post_a_few_times_a_day_and_a_refusal_stores_nothing(communi
 
     with pytest.raises(ValidationError) as error:
         practices_services.post_create(
-            community=fresh(community),
+            community=community,
             author=author,
             kind="experience",
             data={**EXPERIENCE, "title": "One too many"},
@@ -489,7 +484,7 @@ def test_new_members_post_a_few_times_a_day_and_a_refusal_stores_nothing(communi
     assert _stored() == before
     # A draft is not limited; publishing it later is.
     draft = practices_services.post_create(
-        community=fresh(community),
+        community=community,
         author=author,
         kind="experience",
         data={"title": "Later"},
@@ -503,14 +498,14 @@ def test_new_members_post_a_few_times_a_day_and_a_refusal_stores_nothing(communi
 def test_the_default_message_names_three_posts_a_day(community, author):
     for n in range(3):
         practices_services.post_create(
-            community=fresh(community),
+            community=community,
             author=author,
             kind="experience",
             data={**EXPERIENCE, "title": f"Post {n}"},
         )
     with pytest.raises(ValidationError) as error:
         practices_services.post_create(
-            community=fresh(community), author=author, kind="experience", data=EXPERIENCE
+            community=community, author=author, kind="experience", data=EXPERIENCE
         )
     assert error.value.messages == [
         "New members can share 3 posts a day in this community; you can post again tomorrow."
@@ -526,7 +521,7 @@ def test_members_who_joined_long_ago_and_the_team_are_not_held_to_new_member_lim
     for person in (veteran, core, facilitator):
         for n in range(2):
             practices_services.post_create(
-                community=fresh(community),
+                community=community,
                 author=person,
                 kind="experience",
                 data={**EXPERIENCE, "title": f"Post {n}"},
@@ -537,11 +532,11 @@ def test_members_who_joined_long_ago_and_the_team_are_not_held_to_new_member_lim
 def test_posts_from_yesterday_do_not_count(community, author):
     Community.objects.filter(pk=community.pk).update(new_member_posts_per_day=1)
     old = practices_services.post_create(
-        community=fresh(community), author=author, kind="experience", data=EXPERIENCE
+        community=community, author=author, kind="experience", data=EXPERIENCE
     )
     Post.objects.filter(pk=old.pk).update(published_at=timezone.now() - timedelta(hours=25))
     today = practices_services.post_create(
-        community=fresh(community), author=author, kind="experience", data=EXPERIENCE
+        community=community, author=author, kind="experience", data=EXPERIENCE
     )
     assert today.status == Post.Status.PUBLISHED
 
@@ -570,7 +565,7 @@ def test_new_members_share_only_a_few_links_in_a_post(community, author):
 
     with pytest.raises(ValidationError) as error:
         practices_services.post_create(
-            community=fresh(community),
+            community=community,
             author=author,
             kind="experience",
             data={**EXPERIENCE, "tried": links},
@@ -581,7 +576,7 @@ def test_new_members_share_only_a_few_links_in_a_post(community, author):
     ]
     assert _stored() == before
     post = practices_services.post_create(
-        community=fresh(community),
+        community=community,
         author=author,
         kind="experience",
         data={**EXPERIENCE, "tried": "See https://example.org/a and https://example.org/b."},
@@ -597,7 +592,7 @@ def test_every_account_has_a_daily_limit_on_posts_and_comments(
     settings.COMMENTS_PER_DAY_LIMIT = 1
     with pytest.raises(ValidationError, match="You can share 1 post a day"):
         practices_services.post_create(
-            community=fresh(community), author=facilitator, kind="experience", data=EXPERIENCE
+            community=community, author=facilitator, kind="experience", data=EXPERIENCE
         )
     practices_services.comment_create(post=post, author=facilitator, body="First")
     with pytest.raises(ValidationError, match="You can write 1 comment a day"):
@@ -642,14 +637,14 @@ def test_a_daily_limit_of_zero_is_no_limit_but_zero_links_is_no_links(community,
     )
     for n in range(4):
         practices_services.post_create(
-            community=fresh(community),
+            community=community,
             author=author,
             kind="experience",
             data={**EXPERIENCE, "title": f"Post {n}"},
         )
     with pytest.raises(ValidationError, match="cannot include links"):
         practices_services.post_create(
-            community=fresh(community),
+            community=community,
             author=author,
             kind="experience",
             data={**EXPERIENCE, "tried": "See https://example.org"},
