@@ -1,6 +1,6 @@
 from django.urls import path
 
-from practices.views import moderation
+from practices.views import moderation, reports
 
 from .views import (
     charter,
@@ -105,22 +105,22 @@ urlpatterns = [
     # Reporting, reviews and the facilitators' review queue
     path(
         "c/<slug:slug>/posts/<int:pk>/report/",
-        moderation.report_post,
+        reports.report_post,
         name="report_post",
     ),
     path(
         "c/<slug:slug>/comments/<int:pk>/report/",
-        moderation.report_comment,
+        reports.report_comment,
         name="report_comment",
     ),
     path(
         "c/<slug:slug>/posts/<int:pk>/review/",
-        moderation.request_review_post,
+        reports.request_review_post,
         name="request_review_post",
     ),
     path(
         "c/<slug:slug>/comments/<int:pk>/review/",
-        moderation.request_review_comment,
+        reports.request_review_comment,
         name="request_review_comment",
     ),
     path("c/<slug:slug>/manage/reports/", moderation.queue, name="manage_reports"),

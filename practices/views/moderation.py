@@ -1,8 +1,7 @@
-"""Reporting content, asking for a review, and the facilitators' review queue and log.
+"""The facilitators' review queue, their decisions, pre-moderation and the moderation log.
 
-Members reach a post or comment through the scoped querysets (what they may not read
-is a 404). Facilitators reach their community through `access_community(..., to="manage")`
-(404 when invisible, 403 when not theirs) and its content through that community only.
+Facilitators reach their community through `access_community(..., to="manage")` (404
+when invisible, 403 when not theirs) and its content through that community only.
 Writes go through `practices.moderation`. A plain form post gets a redirect and a
 message; an htmx request gets the updated fragment.
 """
@@ -24,147 +23,27 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from communities import services as community_services
-from communities.access import access_community, community_context
+from communities.access import access_community
 from communities.models import Community, Membership, ModerationAction, Report
-from communities.permissions import check_can_report_in
 from communities.views.manage import manage_context
-from config.htmx import add_service_error, error_text, is_fragment
+from config.htmx import error_text, is_fragment
 
 from .. import moderation
 from ..forms.moderation import (
     HIDING_ACTIONS,
     ApprovalForm,
-    ReportForm,
     ReviewForm,
-    ReviewRequestForm,
     SafeguardsForm,
 )
 from ..models import Comment, Post
-from ..permissions import check_can_report
 
 QUEUE_PAGE_SIZE = 20
+
+
 QUEUE_LIST_LIMIT = 50
+
+
 LOG_PAGE_SIZE = 50
-
-
-# --- Members: reporting ---------------------------------------------------------------
-
-
-def _readable_post(request, community: Community, pk: int) -> Post:
-    return get_object_or_404(
-        Post.objects.visible_to(request.user).select_related("community", "author"),
-        pk=pk,
-        community=community,
-    )
-
-
-def _readable_comment(request, community: Community, pk: int) -> Comment:
-    return get_object_or_404(
-        Comment.objects.visible_to(request.user).select_related("post__community", "author"),
-        pk=pk,
-        post__community=community,
-    )
-
-
-def _report_page(request, community: Community, viewer: Membership | None, item, kind: str):
-    """The report form for a post or comment (the full page, or the panel for htmx)."""
-    check_can_report_in(request.user, community, viewer)
-    choices = moderation.rule_choices(community)
-    existing = moderation.report_of(request.user, item)
-    refusal = ""
-    if existing is None:
-        try:
-            check_can_report(request.user, item, viewer)
-        except ValidationError as error:
-            refusal = error_text(error)
-    form = ReportForm(request.POST or None, choices=choices)
-    done = False
-    if request.method == "POST" and existing is None and not refusal and form.is_valid():
-        try:
-            existing = moderation.report_create(
-                reporter=request.user,
-                rule_id=form.cleaned_data["rule"],
-                note=form.cleaned_data["note"],
-                **{kind: item},
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            done = True
-            if not is_fragment(request):
-                messages.success(
-                    request, _("Thank you. The facilitators will review what you reported.")
-                )
-                return redirect(moderation.item_url(item))
-    context = community_context(
-        request.user,
-        community,
-        viewer,
-        tab="posts",
-        item=item,
-        kind=kind,
-        post=item if kind == "post" else item.post,
-        form=form,
-        report=existing,
-        refusal=refusal,
-        done=done,
-        item_url=moderation.item_url(item),
-        action_url=request.path,
-    )
-    if is_fragment(request):
-        if request.GET.get("cancel"):
-            return render(request, "communities/report_form.html#closed", context)
-        return render(request, "communities/report_form.html#panel", context)
-    return render(request, "communities/report_form.html", context)
-
-
-@login_required
-def report_post(request, slug: str, pk: int):
-    community, viewer = access_community(request.user, slug, to="read")
-    return _report_page(request, community, viewer, _readable_post(request, community, pk), "post")
-
-
-@login_required
-def report_comment(request, slug: str, pk: int):
-    community, viewer = access_community(request.user, slug, to="read")
-    return _report_page(
-        request, community, viewer, _readable_comment(request, community, pk), "comment"
-    )
-
-
-# --- Authors: asking for a review -----------------------------------------------------
-
-
-def _ask_for_review(request, item, kind: str):
-    form = ReviewRequestForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        moderation.review_request(by=request.user, note=note, **{kind: item})
-    except ValidationError as error:
-        messages.error(request, error_text(error))
-    else:
-        messages.success(
-            request,
-            _("You asked for a review. A facilitator will look at it again."),
-        )
-    return redirect(moderation.item_url(item))
-
-
-@login_required
-@require_POST
-def request_review_post(request, slug: str, pk: int):
-    community, viewer = access_community(request.user, slug, to="read")
-    return _ask_for_review(request, _readable_post(request, community, pk), "post")
-
-
-@login_required
-@require_POST
-def request_review_comment(request, slug: str, pk: int):
-    community, viewer = access_community(request.user, slug, to="read")
-    return _ask_for_review(request, _readable_comment(request, community, pk), "comment")
-
-
-# --- Facilitators: the review queue ---------------------------------------------------
 
 
 @dataclass
@@ -504,9 +383,6 @@ def approve_post(request, slug: str, pk: int):
     else:
         messages.success(request, done)
     return redirect("communities:manage_reports", community.slug)
-
-
-# --- Facilitators: the moderation log and the safeguards -------------------------------
 
 
 @login_required
