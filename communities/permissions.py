@@ -33,10 +33,13 @@ def membership_of(user: User, community: Community) -> Membership | None:
     """`user`'s membership row in `community`, whatever its status: one query, no cache."""
     if not user.is_authenticated:
         return None
-    membership = Membership.objects.filter(community=community, user=user).first()
-    if membership is not None:
-        membership.community = community
-    return membership
+    # The membership brings its own copy of the community (same query, one join), so
+    # rules about the current charter read what is stored now, not a caller's old copy.
+    return (
+        Membership.objects.filter(community=community, user=user)
+        .select_related("community")
+        .first()
+    )
 
 
 def _resolve(user: User, community: Community, membership: MembershipArg) -> Membership | None:

@@ -130,6 +130,7 @@ def test_a_hidden_comment_is_neither_found_nor_quoted_by_search(
 
 def test_a_post_waiting_for_approval_shows_nowhere_to_other_members(client, community, facilitator):
     Community.objects.filter(pk=community.pk).update(premoderation_posts=1)
+    community.refresh_from_db()
     newcomer = add_member(community).user
     post = services.post_create(
         community=community,

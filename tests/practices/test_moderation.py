@@ -165,6 +165,7 @@ def test_three_reports_hide_a_post_until_a_facilitator_reviews_it(
 
 def test_a_community_sets_its_own_threshold_for_comments_too(community, comment, reporters):
     Community.objects.filter(pk=community.pk).update(report_threshold=1)
+    community.refresh_from_db()
 
     report(reporters[0], comment, rule=rule_key(community, RESPECT), note="")
 
@@ -176,6 +177,7 @@ def test_a_community_sets_its_own_threshold_for_comments_too(community, comment,
 
 def test_a_threshold_of_zero_never_hides_automatically(community, post, reporters):
     Community.objects.filter(pk=community.pk).update(report_threshold=0)
+    community.refresh_from_db()
     for person in reporters:
         report(person, post)
     assert not reload(post).is_hidden
@@ -374,6 +376,7 @@ def test_pre_moderation_holds_a_members_first_posts_then_publishes(
     community, author, reporters, facilitator
 ):
     Community.objects.filter(pk=community.pk).update(premoderation_posts=2)
+    community.refresh_from_db()
     reader = reporters[0]
 
     first = practices_services.post_create(
@@ -423,6 +426,7 @@ def test_pre_moderation_holds_a_members_first_posts_then_publishes(
 
 def test_facilitators_publish_directly_under_pre_moderation(community, facilitator):
     Community.objects.filter(pk=community.pk).update(premoderation_posts=3)
+    community.refresh_from_db()
     post = practices_services.post_create(
         community=community,
         author=facilitator,
@@ -434,6 +438,7 @@ def test_facilitators_publish_directly_under_pre_moderation(community, facilitat
 
 def test_only_facilitators_approve(community, author, reporters):
     Community.objects.filter(pk=community.pk).update(premoderation_posts=1)
+    community.refresh_from_db()
     pending = practices_services.post_create(
         community=community, author=author, kind="experience", data=EXPERIENCE
     )
@@ -460,6 +465,7 @@ def _stored() -> dict:
 
 def test_new_members_post_a_few_times_a_day_and_a_refusal_stores_nothing(community, author):
     Community.objects.filter(pk=community.pk).update(new_member_posts_per_day=2)
+    community.refresh_from_db()
     for n in range(2):
         practices_services.post_create(
             community=community,
@@ -516,6 +522,7 @@ def test_members_who_joined_long_ago_and_the_team_are_not_held_to_new_member_lim
     community, facilitator
 ):
     Community.objects.filter(pk=community.pk).update(new_member_posts_per_day=1)
+    community.refresh_from_db()
     veteran = make_old_member(community).user
     core = add_member(community, role="core").user
     for person in (veteran, core, facilitator):
@@ -531,6 +538,7 @@ def test_members_who_joined_long_ago_and_the_team_are_not_held_to_new_member_lim
 
 def test_posts_from_yesterday_do_not_count(community, author):
     Community.objects.filter(pk=community.pk).update(new_member_posts_per_day=1)
+    community.refresh_from_db()
     old = practices_services.post_create(
         community=community, author=author, kind="experience", data=EXPERIENCE
     )
@@ -544,6 +552,7 @@ def test_posts_from_yesterday_do_not_count(community, author):
 def test_new_members_comment_a_limited_number_of_times_a_day(community, post, author):
     commenter = add_member(community).user
     Community.objects.filter(pk=community.pk).update(new_member_comments_per_day=2)
+    community.refresh_from_db()
     post = reload(post)
     for n in range(2):
         practices_services.comment_create(post=post, author=commenter, body=f"Comment {n}")
@@ -635,6 +644,7 @@ def test_a_daily_limit_of_zero_is_no_limit_but_zero_links_is_no_links(community,
     Community.objects.filter(pk=community.pk).update(
         new_member_posts_per_day=0, new_member_links_per_post=0
     )
+    community.refresh_from_db()
     for n in range(4):
         practices_services.post_create(
             community=community,

@@ -67,6 +67,7 @@ def fill_queue(community, size: int) -> None:
     Community.objects.filter(pk=community.pk).update(
         premoderation_posts=1, new_member_comments_per_day=1000
     )
+    community.refresh_from_db()
     for n in range(size):
         writer = add_member(community).user
         first = practices_services.post_create(
@@ -221,6 +222,7 @@ def test_a_post_waiting_for_approval_is_shown_to_its_author_and_the_facilitators
     client, community, author, reader, facilitator
 ):
     Community.objects.filter(pk=community.pk).update(premoderation_posts=1)
+    community.refresh_from_db()
     client.force_login(author)
     response = client.post(
         reverse("practices:create", args=[community.slug, "experience"]),
@@ -250,6 +252,7 @@ def test_a_rejected_post_goes_back_to_its_author_with_the_reason(
     client, community, author, facilitator
 ):
     Community.objects.filter(pk=community.pk).update(premoderation_posts=1)
+    community.refresh_from_db()
     post = practices_services.post_create(
         community=community, author=author, kind="experience", data=EXPERIENCE
     )
@@ -277,6 +280,7 @@ def test_a_limited_request_shows_the_message_keeps_what_was_typed_and_stores_not
     client, community, author
 ):
     Community.objects.filter(pk=community.pk).update(new_member_posts_per_day=1)
+    community.refresh_from_db()
     practices_services.post_create(
         community=community, author=author, kind="experience", data=EXPERIENCE
     )
@@ -316,6 +320,7 @@ def test_a_limited_request_shows_the_message_keeps_what_was_typed_and_stores_not
 
 def test_a_limited_comment_comes_back_in_the_conversation(client, community, post, reader):
     Community.objects.filter(pk=community.pk).update(new_member_comments_per_day=1)
+    community.refresh_from_db()
     client.force_login(reader)
     comment_url = reverse("practices:comment_create", args=[community.slug, post.pk])
     client.post(comment_url, {"body": "First"})
@@ -442,7 +447,7 @@ def test_facilitators_set_the_safeguards(client, community, facilitator):
         },
     )
     assert response.status_code == 302
-    community = community
+    community.refresh_from_db()
     assert (community.report_threshold, community.premoderation_posts) == (5, 2)
     assert community.new_member_links_per_post == 0
 
