@@ -20,6 +20,7 @@ from communities import reminders, services
 from communities.models import Community, Rule
 from members import digests, notifications
 from members.models import OutboundEmail
+from practices import moderation
 from practices import services as practices_services
 from tests.factories import MembershipFactory, UserFactory
 
@@ -399,6 +400,37 @@ def test_notification_emails_are_written_in_the_recipients_language(
 
     email = OutboundEmail.objects.filter(to=facilitator.email).latest("pk")
     assert "Übergabe am Patientenbett" in email.subject
+    assert english_in(email.body_text) == []
+    assert english_in(visible_text(email.body_html)) == []
+
+
+def test_a_membership_request_reaches_each_facilitator_in_their_language(community, facilitator):
+    services.community_update(community=community, by=facilitator, join_policy="request")
+    applicant = UserFactory(display_name="Ann Smith", language="en")
+
+    # The applicant reads the site in English; the facilitator gets the email in German.
+    with translation.override("en"), committed():
+        services.membership_request(
+            community=community, user=applicant, answers=[], accepted_rules=True
+        )
+
+    email = OutboundEmail.objects.get(to=facilitator.email, kind="membership_requested")
+    assert email.subject == "Ann Smith möchte Sichere Übergaben beitreten"
+    assert english_in(email.body_text) == []
+    assert english_in(visible_text(email.body_html)) == []
+
+
+def test_a_moderation_warning_reaches_the_author_in_their_language(community, facilitator, member):
+    challenge = community.posts.get(kind="challenge")
+    rule = Rule.objects.filter(community=community).order_by("position").first()
+
+    with translation.override("en"), committed():
+        moderation.review_hide_and_warn(
+            by=facilitator, post=challenge, reason="Bitte ohne Namen.", rule_id=str(rule.pk)
+        )
+
+    email = OutboundEmail.objects.get(to=member.email, kind="moderation_warning")
+    assert email.subject == "Ein Hinweis der Moderation von Sichere Übergaben"
     assert english_in(email.body_text) == []
     assert english_in(visible_text(email.body_html)) == []
 
