@@ -228,7 +228,6 @@ def community(facilitator, member) -> Community:
         write_rules_in_german(community)
         services.community_update(
             community=community,
-            by=facilitator,
             purpose="Wir vergleichen, wie wir zwischen den Schichten übergeben.",
             audience="Pflegekräfte und Stationsleitungen",
             meeting_rhythm="Monatliche Fallbesprechung",
@@ -405,7 +404,7 @@ def test_notification_emails_are_written_in_the_recipients_language(
 
 
 def test_a_membership_request_reaches_each_facilitator_in_their_language(community, facilitator):
-    services.community_update(community=community, by=facilitator, join_policy="request")
+    services.community_update(community=community, join_policy="request")
     applicant = UserFactory(display_name="Ann Smith", language="en")
 
     # The applicant reads the site in English; the facilitator gets the email in German.
