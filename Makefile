@@ -5,17 +5,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | md5sum | cut -c1-12)
 
-.PHONY: run test lint fmt bench setup install services db demo chromium clean lock
+.PHONY: run test lint fmt bench setup install services db demo chromium gettext translations clean lock
 
 run: setup demo ## Serve web, Celery worker and beat on http://127.0.0.1:8000
 	@echo "Practica on http://127.0.0.1:8000  (Ctrl-C stops web, worker and beat)"
 	$(BIN)/honcho start -f Procfile
 
-test: setup chromium ## Lint, check migrations, run the whole test suite
+test: setup chromium gettext ## Lint, check migrations and translations, run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python scripts/check_translations.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -55,6 +56,12 @@ demo: db
 
 chromium:
 	@bash scripts/chromium.sh
+
+gettext:
+	@bash scripts/gettext.sh
+
+translations: install gettext ## Is the German catalogue complete and current? (part of make test)
+	$(BIN)/python scripts/check_translations.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,17 +1,25 @@
 import zoneinfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 
 
 class MemberPreferencesMiddleware:
-    """Show pages in the signed-in member's time zone and preferred language."""
+    """Show pages in the signed-in member's time zone and preferred language.
+
+    The language follows the person: a member's profile decides, and the language
+    switcher (Django's set_language view) changes the profile, so the choice wins on
+    every later page, email and digest.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.set_language_path = reverse("set_language")
 
     def __call__(self, request):
         user = request.user
@@ -25,7 +33,25 @@ class MemberPreferencesMiddleware:
                 request.LANGUAGE_CODE = translation.get_language()
         else:
             timezone.deactivate()
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.path == self.set_language_path and request.method == "POST":
+            self.remember_language(request, response)
+        return response
+
+    @staticmethod
+    def remember_language(request, response) -> None:
+        # After the view: a request refused by the CSRF check (403) changes nothing.
+        user = request.user
+        code = request.POST.get("language", "")
+        if (
+            response.status_code in (302, 204)
+            and user.is_authenticated
+            and code in dict(settings.LANGUAGES)
+            and check_for_language(code)
+            and user.language != code
+        ):
+            user.language = code
+            user.save(update_fields=["language"])
 
 
 class StaffAdminRequiresMFAMiddleware:
