@@ -1,4 +1,6 @@
 from django import forms
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
@@ -18,7 +20,13 @@ class SignupForm(forms.Form):
 
     def signup(self, request, user: User) -> None:
         user.display_name = self.cleaned_data["display_name"]
-        user.save(update_fields=["display_name"])
+        # Emails go out in the language the person signed up in, until they choose.
+        active = translation.get_language() or settings.LANGUAGE_CODE
+        known = dict(settings.LANGUAGES)
+        user.language = active if active in known else active.split("-")[0]
+        if user.language not in known:
+            user.language = settings.LANGUAGE_CODE
+        user.save(update_fields=["display_name", "language"])
 
 
 class ProfileForm(forms.ModelForm):

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import (
     Community,
@@ -25,24 +26,25 @@ from .history import record_event, recount_members
 if TYPE_CHECKING:
     from members.models import User
 
+# Lazy: a new community's rules are written in the founder's language at creation.
 DEFAULT_RULES = [
     (
-        _("What is shared here stays here"),
-        _(
+        gettext_lazy("What is shared here stays here"),
+        gettext_lazy(
             "Experiences often involve colleagues, clients or patients. Do not pass on "
             "details outside the community without the author's consent."
         ),
     ),
     (
-        _("Respectful, constructive exchange"),
-        _(
+        gettext_lazy("Respectful, constructive exchange"),
+        gettext_lazy(
             "Disagree with ideas, not people. Ask questions before you judge, and assume "
             "good intent."
         ),
     ),
     (
-        _("Failures are welcome, blame is not"),
-        _(
+        gettext_lazy("Failures are welcome, blame is not"),
+        gettext_lazy(
             "What did not work teaches as much as what did. Share failures openly; discuss "
             "what happened, never who is to blame."
         ),
@@ -50,7 +52,7 @@ DEFAULT_RULES = [
 ]
 
 
-DEFAULT_EXPECTATIONS = _(
+DEFAULT_EXPECTATIONS = gettext_lazy(
     "Share concrete experience: what you tried, what happened and what you learned. "
     "Answer others' challenges when you can, and say so when you applied someone's idea."
 )

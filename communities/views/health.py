@@ -71,7 +71,7 @@ def health_charts(health: Health) -> dict:
     ) % {"joined": health.joined, "left": health.left, "weeks": len(health.weeks)}
     if busiest and busiest.joined:
         members_desc += " " + _("Most joined in the week of %(week)s: %(n)d.") % {
-            "week": date_format(busiest.start, "j F"),
+            "week": date_format(busiest.start, "MONTH_DAY_FORMAT"),
             "n": busiest.joined,
         }
     first, last = health.weeks[0], health.weeks[-1]
@@ -92,7 +92,7 @@ def health_charts(health: Health) -> dict:
             description=_("From %(start)d members in the week of %(first)s to %(end)d now.")
             % {
                 "start": first.members,
-                "first": date_format(first.start, "j F"),
+                "first": date_format(first.start, "MONTH_DAY_FORMAT"),
                 "end": last.members,
             },
             starts=starts,

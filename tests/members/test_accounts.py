@@ -89,6 +89,18 @@ def test_sign_up_stores_the_display_name(client, django_capture_on_commit_callba
 
 
 @pytest.mark.django_db
+def test_sign_up_on_german_pages_keeps_german_for_the_emails(
+    client, django_capture_on_commit_callbacks
+):
+    client.cookies["django_language"] = "de"
+    sign_up(client, django_capture_on_commit_callbacks)
+
+    member = User.objects.get(email="grace@practica.test")
+    assert member.language == "de"
+    assert "E-Mail" in mail.outbox[-1].subject + mail.outbox[-1].body
+
+
+@pytest.mark.django_db
 def test_sign_in_is_refused_until_the_email_is_verified(client, django_capture_on_commit_callbacks):
     sign_up(client, django_capture_on_commit_callbacks)
     client.logout()
