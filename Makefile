@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | md5su
 
 run: setup demo ## Serve web, Celery worker and beat on http://127.0.0.1:8000
 	@echo "Practica on http://127.0.0.1:8000  (Ctrl-C stops web, worker and beat)"
+	@echo "Health: /healthz /readyz   metrics: /metrics   (manage.py healthcheck)"
+	@rm -rf .run/metrics && mkdir -p .run/metrics
 	$(BIN)/honcho start -f Procfile
 
 test: setup chromium ## Lint, check migrations, run the whole test suite
