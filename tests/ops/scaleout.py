@@ -30,9 +30,7 @@ SITE_HOST = "practica.test"
 
 def database_url() -> str:
     database = connection.settings_dict
-    return (
-        f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-    )
+    return f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
 
 
 def process_environment(redis_url: str, **extra: str) -> dict[str, str]:
