@@ -10,6 +10,8 @@ then wait until every digest is claimed and queued, and until every email is del
 
 import argparse
 import os
+import signal
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -37,6 +39,8 @@ def _recreate(root: str, name: str) -> None:
 
 
 def main() -> int:
+    # Stopped early (Ctrl-C, SIGTERM): still stop the workers and Redis it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=200)

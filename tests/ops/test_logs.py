@@ -1,13 +1,14 @@
 """One structured line per request and per task, with a request id that follows the work."""
 
 import json
+import urllib.request
 
 import pytest
 from django.urls import reverse
 
 from members.models import OutboundEmail
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
-from tests.worker import Worker, forget_queue, new_queue, publishing_to, wait_for
+from tests.worker import Worker, forget_queue, free_port, new_queue, publishing_to, wait_for
 
 
 def test_each_request_writes_one_json_line_with_route_status_duration_and_user(
@@ -72,8 +73,12 @@ def test_the_request_id_travels_into_the_tasks_the_request_enqueues(
     queue = new_queue()
     outbox = tmp_path / "outbox"
     outbox.mkdir()
+    metrics_port = free_port()
     worker = Worker(
-        queue=queue, outbox_dir=outbox, log=tmp_path / "worker.log", env={"LOG_FORMAT": "json"}
+        queue=queue,
+        outbox_dir=outbox,
+        log=tmp_path / "worker.log",
+        env={"LOG_FORMAT": "json", "CELERY_METRICS_PORT": str(metrics_port)},
     ).start()
     try:
         community = CommunityFactory(on_request=True)
@@ -101,6 +106,10 @@ def test_the_request_id_travels_into_the_tasks_the_request_enqueues(
                 return None
 
             line = wait_for(task_line, what="the task's log line", logs=[worker.log])
+            # The worker serves its own metrics when CELERY_METRICS_PORT is set.
+            url = f"http://127.0.0.1:{metrics_port}/metrics"
+            with urllib.request.urlopen(url, timeout=10) as response:
+                worker_metrics = response.read().decode()
     finally:
         worker.stop()
         forget_queue(queue)
@@ -110,3 +119,8 @@ def test_the_request_id_travels_into_the_tasks_the_request_enqueues(
     assert line["retries"] == 0
     assert line["duration_ms"] > 0
     assert line["task_id"]
+    assert (
+        'practica_celery_task_duration_seconds_count{outcome="success",'
+        'task="members.deliver_email"} 1.0' in worker_metrics
+    )
+    assert "practica_outbox_delivery_latency_seconds_count 1.0" in worker_metrics
