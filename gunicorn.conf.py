@@ -27,6 +27,11 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 proc_name = "practica-web"
+# gunicorn's runtime control socket lives in the home folder by default, which is
+# read-only for the service user and shared by several servers on one machine: off,
+# unless GUNICORN_CONTROL_SOCKET names a path for this server.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 
 
 def on_starting(server):
