@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | md5sum | cut -c1-12)
 
-.PHONY: run test lint fmt bench setup install services db demo chromium clean lock
+.PHONY: run test lint fmt bench setup install services db demo chromium pg-tools clean lock
 
 run: setup demo ## Serve web, Celery worker and beat on http://127.0.0.1:8000
 	@echo "Practica on http://127.0.0.1:8000  (Ctrl-C stops web, worker and beat)"
@@ -13,7 +13,7 @@ run: setup demo ## Serve web, Celery worker and beat on http://127.0.0.1:8000
 	@rm -rf .run/metrics && mkdir -p .run/metrics
 	$(BIN)/honcho start -f Procfile
 
-test: setup chromium ## Lint, check migrations, run the whole test suite
+test: setup chromium pg-tools ## Lint, check migrations, run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -57,6 +57,9 @@ demo: db
 
 chromium:
 	@bash scripts/chromium.sh
+
+pg-tools:
+	@bash scripts/pg_tools.sh
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
