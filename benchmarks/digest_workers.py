@@ -56,6 +56,10 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    from django.conf import settings
+
+    # The dispatcher (this process) cuts the batches; the workers get the same size.
+    settings.DIGEST_BATCH_SIZE = options.batch
 
     from members import digests
     from members.models import DigestDelivery, OutboundEmail
