@@ -7,6 +7,3 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("practica")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-
-# Request ids into tasks, one log line and metrics per task.
-from . import celery_signals  # noqa: E402,F401

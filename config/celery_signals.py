@@ -1,8 +1,8 @@
 """Celery instrumentation through signals: request ids travel with the tasks a request
 enqueues, and every task writes one structured line and records its metrics.
 
-Connected from config/celery.py, so the web processes (publishing) and the workers
-(running) both have it. Nothing here changes what a task does.
+Connected by the ops app's `ready()` (config/apps.py), so the web processes
+(publishing) and the workers (running) both have it. Nothing here changes what a task does.
 """
 
 from __future__ import annotations
