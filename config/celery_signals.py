@@ -19,6 +19,7 @@ REQUEST_ID_HEADER = "practica_request_id"
 # task id -> (start time, the logging context to restore: an eager task runs inside
 # the request that called it).
 _running: dict[str, tuple[float, dict]] = {}
+_outcomes: dict[str, str] = {}
 
 
 @signals.before_task_publish.connect
@@ -43,15 +44,31 @@ def task_started(task_id=None, task=None, **kwargs):
     _running[task_id] = (time.perf_counter(), previous)
 
 
+@signals.task_failure.connect
+def task_failed(task_id=None, **kwargs):
+    _outcomes[task_id] = "failure"
+
+
+@signals.task_retry.connect
+def task_retried(request=None, **kwargs):
+    if request is not None and getattr(request, "id", None):
+        _outcomes[request.id] = "retry"
+
+
 @signals.task_postrun.connect
 def task_finished(task_id=None, task=None, retval=None, state=None, **kwargs):
     from . import metrics
 
     started, previous = _running.pop(task_id, (None, {}))
     duration = time.perf_counter() - started if started is not None else 0.0
-    outcome = {"SUCCESS": "success", "FAILURE": "failure", "RETRY": "retry"}.get(
-        state, (state or "unknown").lower()
-    )
+    # task_failure and task_retry run before this and say what happened. Without a
+    # state the error propagated to the caller (an eager run): that is a failure too.
+    outcome = _outcomes.pop(task_id, None) or {
+        "SUCCESS": "success",
+        "FAILURE": "failure",
+        "RETRY": "retry",
+        None: "failure",
+    }.get(state, str(state).lower())
     metrics.TASK_DURATION.labels(task.name, outcome).observe(duration)
     if outcome == "failure":
         metrics.TASK_FAILURES.labels(task.name).inc()

@@ -4,6 +4,7 @@ site-wide numbers read from the database at scrape time."""
 from datetime import timedelta
 
 import pytest
+from celery import shared_task
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
@@ -145,3 +146,29 @@ def test_tasks_are_measured_with_their_outcome(scrape, db):
     name = "practica_celery_task_duration_seconds_count"
     labels = {"task": "members.sweep_outbox", "outcome": "success"}
     assert value(after, name, **labels) - value(before, name, **labels) == 1
+
+
+@shared_task(name="tests.ops.always_fails")
+def always_fails() -> None:
+    raise RuntimeError("this task fails on purpose")
+
+
+@pytest.mark.parametrize("propagates", [False, True], ids=["as-in-a-worker", "eager"])
+def test_failed_tasks_are_counted(scrape, db, propagates):
+    before = scrape()
+    if propagates:
+        with pytest.raises(RuntimeError):
+            always_fails.delay()
+    else:
+        assert always_fails.apply(throw=False).failed()
+
+    after = scrape()
+    failures = "practica_celery_task_failures_total"
+    assert (
+        value(after, failures, task="tests.ops.always_fails")
+        - value(before, failures, task="tests.ops.always_fails")
+        == 1
+    )
+    duration = "practica_celery_task_duration_seconds_count"
+    labels = {"task": "tests.ops.always_fails", "outcome": "failure"}
+    assert value(after, duration, **labels) - value(before, duration, **labels) == 1
