@@ -34,7 +34,7 @@ control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
 control_socket_disable = not control_socket
 
 
-def on_starting(server):
+def on_starting(server: object) -> None:
     """Start with an empty metrics folder: files of processes from the previous run
     would otherwise be added to this run's numbers."""
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
@@ -45,7 +45,7 @@ def on_starting(server):
         path.mkdir(parents=True)
 
 
-def child_exit(server, worker):
+def child_exit(server: object, worker: object) -> None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 

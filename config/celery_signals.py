@@ -11,7 +11,7 @@ import os
 import time
 
 import structlog
-from celery import signals
+from celery import Task, signals
 
 log = structlog.get_logger("practica.task")
 
@@ -23,7 +23,7 @@ _outcomes: dict[str, str] = {}
 
 
 @signals.before_task_publish.connect
-def add_request_id(headers=None, **kwargs):
+def add_request_id(headers: dict | None = None, **kwargs: object) -> None:
     """Copy the current request (or task) id into the message headers."""
     request_id = structlog.contextvars.get_contextvars().get("request_id")
     if request_id and headers is not None:
@@ -31,7 +31,7 @@ def add_request_id(headers=None, **kwargs):
 
 
 @signals.task_prerun.connect
-def task_started(task_id=None, task=None, **kwargs):
+def task_started(task_id: str | None = None, task: Task | None = None, **kwargs: object) -> None:
     request_id = getattr(task.request, REQUEST_ID_HEADER, None) or (
         (task.request.headers or {}).get(REQUEST_ID_HEADER)
         if isinstance(task.request.headers, dict)
@@ -45,18 +45,24 @@ def task_started(task_id=None, task=None, **kwargs):
 
 
 @signals.task_failure.connect
-def task_failed(task_id=None, **kwargs):
+def task_failed(task_id: str | None = None, **kwargs: object) -> None:
     _outcomes[task_id] = "failure"
 
 
 @signals.task_retry.connect
-def task_retried(request=None, **kwargs):
+def task_retried(request: object = None, **kwargs: object) -> None:
     if request is not None and getattr(request, "id", None):
         _outcomes[request.id] = "retry"
 
 
 @signals.task_postrun.connect
-def task_finished(task_id=None, task=None, retval=None, state=None, **kwargs):
+def task_finished(
+    task_id: str | None = None,
+    task: Task | None = None,
+    retval: object = None,
+    state: str | None = None,
+    **kwargs: object,
+) -> None:
     from . import metrics
 
     started, previous = _running.pop(task_id, (None, {}))
@@ -89,7 +95,7 @@ def task_finished(task_id=None, task=None, retval=None, state=None, **kwargs):
     structlog.contextvars.bind_contextvars(**previous)
 
 
-def _observe_result(name: str, retval, args) -> None:
+def _observe_result(name: str, retval: object, args: tuple | list) -> None:
     """Task-specific numbers read from what the task returned."""
     from . import metrics
 
@@ -107,7 +113,7 @@ def _observe_result(name: str, retval, args) -> None:
 
 
 @signals.worker_process_shutdown.connect
-def forget_dead_process(pid=None, **kwargs):
+def forget_dead_process(pid: int | None = None, **kwargs: object) -> None:
     """A prefork child that exits drops its live gauges from the multiprocess files."""
     from . import metrics
 
@@ -118,7 +124,7 @@ def forget_dead_process(pid=None, **kwargs):
 
 
 @signals.worker_ready.connect
-def serve_worker_metrics(**kwargs):
+def serve_worker_metrics(**kwargs: object) -> None:
     """With CELERY_METRICS_PORT set, the worker serves its own `/metrics` (task durations,
     failures, digest outcomes) for a Prometheus on the worker's machine or network."""
     from django.conf import settings

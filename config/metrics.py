@@ -13,6 +13,7 @@ several scrapers and web processes share one read.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from datetime import timedelta
 
 from django.conf import settings
@@ -137,7 +138,7 @@ def _read_database_numbers() -> dict:
 class DatabaseCollector:
     """Gauges computed from the database at scrape time."""
 
-    def collect(self):
+    def collect(self) -> Iterator[GaugeMetricFamily]:
         numbers = database_numbers()
         outbox = GaugeMetricFamily(
             "practica_outbox_emails", "Emails in the outbox by status.", labels=["status"]

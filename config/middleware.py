@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import structlog
 from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
 from django.utils.functional import empty
 
 from . import metrics
@@ -18,6 +20,9 @@ log = structlog.get_logger("practica.request")
 HEALTH_PATHS = {"/healthz": "liveness", "/readyz": "readiness"}
 
 
+GetResponse = Callable[[HttpRequest], HttpResponse]
+
+
 class HealthCheckMiddleware:
     """Answer `/healthz` and `/readyz` before anything else runs.
 
@@ -26,10 +31,10 @@ class HealthCheckMiddleware:
     The answers carry no private data.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse):
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         kind = HEALTH_PATHS.get(request.path_info)
         if kind and request.method in ("GET", "HEAD"):
             return health_response(kind)
@@ -43,10 +48,10 @@ class RequestLogMiddleware:
     the response, and tasks the request enqueues carry it (config/tasks_observed.py).
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse):
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
         request.request_id = request_id
         structlog.contextvars.clear_contextvars()
@@ -67,7 +72,7 @@ class RequestLogMiddleware:
         structlog.contextvars.clear_contextvars()
         return response
 
-    def _log(self, request, status: int, duration: float, query_count: int) -> None:
+    def _log(self, request: HttpRequest, status: int, duration: float, query_count: int) -> None:
         match = getattr(request, "resolver_match", None)
         if match:
             route = match.view_name
@@ -90,7 +95,7 @@ class RequestLogMiddleware:
         )
 
 
-def _user_id(request) -> int | None:
+def _user_id(request: HttpRequest) -> int | None:
     """The signed-in member's id, if the request already loaded them (never a query
     of its own: static files and health probes have no user)."""
     user = getattr(request, "user", None)
@@ -103,6 +108,8 @@ class QueryCounter:
     def __init__(self):
         self.count = 0
 
-    def __call__(self, execute, sql, params, many, context):
+    def __call__(
+        self, execute: Callable, sql: str, params: object, many: bool, context: dict
+    ) -> object:
         self.count += 1
         return execute(sql, params, many, context)

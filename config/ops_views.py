@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -20,7 +20,7 @@ def health_response(kind: str) -> JsonResponse:
     return response
 
 
-def metrics_view(request):
+def metrics_view(request: HttpRequest) -> HttpResponse:
     """Prometheus text format, for a scraper sending `Authorization: Bearer <METRICS_TOKEN>`.
 
     Without a token configured the endpoint exists only in development (DEBUG), where

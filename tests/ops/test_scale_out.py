@@ -17,7 +17,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from communities.models import Membership
 from members.models import DigestDelivery, OutboundEmail
-from members.services import outbox_sweep
+from members.outbox import outbox_sweep
 from tests import digest_builders as build
 from tests.factories import KNOWN_PASSWORD, CommunityFactory, MembershipFactory, UserFactory
 from tests.ops.scaleout import Browser, WebServer, bulk_readers, page_text, process_environment
