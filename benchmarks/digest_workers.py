@@ -124,7 +124,7 @@ def main() -> int:
                 print(
                     f"{count} worker(s): {batches} batches of {options.batch}; every digest "
                     f"queued in {queued:.1f} s, every email delivered in {delivered:.1f} s "
-                    f"({options.members / delivered:.0f} members/s); load average "
+                    f"({options.members / delivered:.1f} members/s); load average "
                     f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
                 )
         finally:
