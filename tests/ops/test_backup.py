@@ -15,8 +15,14 @@ from psycopg import sql
 
 from config import backups
 from practices.models import Comment, Post
-from tests.factories import KNOWN_PASSWORD, CommunityFactory, MembershipFactory, UserFactory
-from tests.practices.conftest import CommentFactory, PostFactory
+from tests.factories import (
+    KNOWN_PASSWORD,
+    CommentFactory,
+    CommunityFactory,
+    MembershipFactory,
+    PostFactory,
+    UserFactory,
+)
 from tests.worker import PROJECT
 
 pytestmark = [pytest.mark.ops]
