@@ -5,13 +5,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | md5sum | cut -c1-12)
 
-.PHONY: run test lint fmt bench setup install services db demo chromium gettext translations clean lock
+.PHONY: run test lint fmt bench setup install services db demo chromium gettext translations pg-tools clean lock
 
 run: setup demo ## Serve web, Celery worker and beat on http://127.0.0.1:8000
 	@echo "Practica on http://127.0.0.1:8000  (Ctrl-C stops web, worker and beat)"
+	@echo "Health: /healthz /readyz   metrics: /metrics   (manage.py healthcheck)"
+	@rm -rf .run/metrics && mkdir -p .run/metrics
 	$(BIN)/honcho start -f Procfile
 
-test: setup chromium gettext ## Lint, check migrations and translations, run the whole test suite
+test: setup chromium gettext pg-tools ## Lint, check migrations and translations, run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -62,6 +64,9 @@ gettext:
 
 translations: install gettext ## Is the German catalogue complete and current? (part of make test)
 	$(BIN)/python scripts/check_translations.py
+
+pg-tools:
+	@bash scripts/pg_tools.sh
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

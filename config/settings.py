@@ -12,6 +12,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -27,6 +29,9 @@ if not SECRET_KEY:
             "(a long random string) before starting Practica with DEBUG off."
         )
     SECRET_KEY = "insecure-development-key-only-used-with-debug-on"
+# Rotating SECRET_KEY: put the old key here while the new one takes over, so sessions,
+# password-reset links and unsubscribe links signed with it stay valid.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -53,11 +58,15 @@ INSTALLED_APPS = [
     "members",
     "communities",
     "practices",
+    "config.apps.OpsConfig",
     # Demo data last: it may import every app, and nothing imports it.
     "demo",
 ]
 
 MIDDLEWARE = [
+    # First: probes answer before the HTTPS redirect and the host check (config/middleware.py).
+    "config.middleware.HealthCheckMiddleware",
+    "config.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -228,6 +237,8 @@ CONTENT_SECURITY_POLICY = {
 }
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Prometheus scrapes the web process directly, inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -257,6 +268,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The worker logs through LOGGING below (structured lines), not Celery's own handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# On SIGTERM a worker stops taking tasks and finishes the ones it runs (warm shutdown);
+# unfinished messages go back to the queue (late acks). Give it longer than
+# CELERY_TASK_TIME_LIMIT before a SIGKILL (systemd TimeoutStopSec, compose
+# stop_grace_period).
 # How long an immediate notification email waits: read on the site meanwhile, it is
 # not sent; several events on one post in that time become one email.
 NOTIFICATION_EMAIL_DELAY = timedelta(minutes=5)
@@ -286,10 +303,40 @@ DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=200)
 # and is finished by the next attempt. Keep it well above a batch's run time.
 DIGEST_CLAIM_TIMEOUT = env.int("DIGEST_CLAIM_TIMEOUT", default=10 * 60)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# Logs: one JSON object per line (`json`, the default with DEBUG off) or readable lines
+# (`console`, the default in development); every line carries the request or task id.
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+
+# Health (`/healthz`, `/readyz`, `manage.py healthcheck`): thresholds for a warning.
+HEALTH_OUTBOX_MAX_BACKLOG = env.int("HEALTH_OUTBOX_MAX_BACKLOG", default=1000)
+HEALTH_OUTBOX_MAX_AGE = env.int("HEALTH_OUTBOX_MAX_AGE", default=15 * 60)
+HEALTH_BEAT_MAX_AGE = env.int("HEALTH_BEAT_MAX_AGE", default=10 * 60)
+
+# Metrics: `/metrics` answers scrapers sending `Authorization: Bearer <METRICS_TOKEN>`;
+# without a token it exists only with DEBUG on. Database numbers are re-read at most
+# every METRICS_DATABASE_CACHE_SECONDS. A worker serves its own metrics on
+# CELERY_METRICS_PORT when set.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_DATABASE_CACHE_SECONDS = env.int("METRICS_DATABASE_CACHE_SECONDS", default=30)
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0) or None
+CELERY_METRICS_ADDRESS = env.str("CELERY_METRICS_ADDRESS", default="127.0.0.1")
+
+# Backups (`manage.py backup` / `restore`): where archives go by default.
+BACKUP_DIR = env.path("BACKUP_DIR", default=str(BASE_DIR / "backups"))
+
+# Error reporting: Sentry when SENTRY_DSN is set (no personal data is sent).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production"),
+        release=env.str("SENTRY_RELEASE", default="") or None,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+    )

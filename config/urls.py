@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from . import views
+from . import ops_views, views
 
 admin.site.site_header = _("Practica administration")
 admin.site.site_title = _("Practica admin")
@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("practices.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("metrics", ops_views.metrics_view, name="metrics"),
 ]
 
 handler404 = "config.views.page_not_found"

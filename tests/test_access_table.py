@@ -124,6 +124,12 @@ def health_page(role, vis):
     return 200 if role in ("facilitator", "staff") else 403
 
 
+def metrics_scraper_only(role, vis):
+    """/metrics answers only a scraper sending METRICS_TOKEN (tests/ops/test_metrics.py);
+    without a token, in production, it does not exist for anyone, staff included."""
+    return 404
+
+
 def content_page(role, vis):
     return 200 if readable(role, vis) else 404
 
@@ -182,6 +188,7 @@ def signed_in_readers(role, vis):
 
 TABLE: dict[str, Entry] = {
     "home": Entry(everyone),
+    "metrics": Entry(metrics_scraper_only),
     "members:profile_edit": Entry(
         signed_in,
         may_write=lambda role, vis: role != "anonymous",
