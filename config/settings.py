@@ -12,7 +12,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .sso import oidc_apps, socialaccount_providers, sso_only_domains
+from .sso import oidc_apps, provider_origins, socialaccount_providers, sso_only_domains
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -182,7 +182,8 @@ MFA_TOTP_ISSUER = "Practica"
 # Single sign-on through OpenID Connect (config/sso.py, members/sso.py). No providers:
 # no buttons, and accounts work exactly as without it.
 SOCIALACCOUNT_ADAPTER = "members.adapters.SocialAccountAdapter"
-SOCIALACCOUNT_PROVIDERS = socialaccount_providers(oidc_apps(env.str("OIDC_PROVIDERS", default="")))
+OIDC_APPS = oidc_apps(env.str("OIDC_PROVIDERS", default=""))
+SOCIALACCOUNT_PROVIDERS = socialaccount_providers(OIDC_APPS)
 # An address the provider vouches for (`email_verified`, or the provider's
 # `verified_email` domains) signs in to the member who verified that same address
 # here, and connects the provider to that account; never to an unverified address
@@ -251,7 +252,8 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'none'"],
-        "form-action": ["'self'"],
+        # Signing in with a provider posts here, then redirects there.
+        "form-action": ["'self'", *provider_origins(OIDC_APPS)],
     }
 }
 if not DEBUG:

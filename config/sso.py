@@ -132,3 +132,15 @@ def socialaccount_providers(apps: list[dict]) -> dict:
 
 def sso_only_domains(values: list[str]) -> frozenset[str]:
     return frozenset(v.strip().lower().lstrip("@") for v in values if v.strip())
+
+
+def provider_origins(apps: list[dict]) -> list[str]:
+    """The providers' origins, which the Content Security Policy's `form-action` must
+    allow: the "Continue" form's answer redirects the browser to the provider."""
+    origins = []
+    for app in apps:
+        parts = urlsplit(app["settings"]["server_url"])
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in origins:
+            origins.append(origin)
+    return origins
