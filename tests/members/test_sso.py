@@ -236,6 +236,24 @@ def test_staff_with_an_authenticator_app_still_enter_its_code_after_single_sign_
     assert signed_in_as(response) is None
 
 
+def test_staff_who_only_ever_used_single_sign_on_can_still_set_up_an_authenticator(
+    client, sso, identity_provider
+):
+    sign_in(client, identity_provider, "root")
+    staff = User.objects.get(email="root@corp.test")
+    assert not staff.has_usable_password()
+    User.objects.filter(pk=staff.pk).update(is_staff=True)
+
+    response = client.get(reverse("admin:index"), follow=True)
+
+    # No password to confirm access with: allauth emails a code instead.
+    code_page = reverse("account_request_reauthentication_code")
+    assert response.redirect_chain[-1][0].startswith(code_page)
+    page = response.content.decode()
+    assert "Set up two-factor authentication before you open the administration." in page
+    assert "Request code" in page
+
+
 def test_a_delegating_provider_that_vouches_stands_in_for_the_authenticator_app(
     client, sso, identity_provider
 ):
@@ -295,3 +313,113 @@ def test_the_vouched_second_factor_ends_with_the_session(client, sso, identity_p
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("mfa_activate_totp"))
+
+
+# --- Addresses that sign in only through single sign-on ------------------------------
+
+
+@pytest.fixture
+def corp_only(settings):
+    """corp.test is SSO-only; its provider is configured (and never contacted here)."""
+    settings.SSO_ONLY_DOMAINS = sso_only_domains(["corp.test"])
+    settings.SOCIALACCOUNT_PROVIDERS = socialaccount_providers(oidc_apps(json.dumps([ENTRY])))
+
+
+POINTER = "use the “Continue with Corp” button on the sign-in page"
+
+
+def test_password_sign_in_is_refused_for_an_sso_only_address_with_a_pointer(client, db, corp_only):
+    UserFactory(email="lin@corp.test")
+
+    response = client.post(
+        reverse("account_login"), {"login": "lin@corp.test", "password": KNOWN_PASSWORD}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Addresses at corp.test sign in with single sign-on" in page
+    assert POINTER in page
+    assert "Continue with Corp" in page  # the button itself, under the form
+    assert signed_in_as(response) is None
+
+
+def test_the_refusal_comes_before_the_password_and_says_nothing_about_the_account(
+    client, db, corp_only
+):
+    known = client.post(
+        reverse("account_login"), {"login": "nobody@corp.test", "password": "wrong"}
+    ).content.decode()
+    assert POINTER in known
+
+
+def test_an_account_reached_through_another_address_is_still_sso_only(client, db, corp_only):
+    lin = UserFactory(email="lin@corp.test")
+    EmailAddress.objects.create(user=lin, email="lin@home.test", verified=True)
+
+    response = client.post(
+        reverse("account_login"), {"login": "lin@home.test", "password": KNOWN_PASSWORD}
+    )
+
+    assert POINTER in response.content.decode()
+    assert signed_in_as(response) is None
+
+
+def test_other_addresses_still_sign_in_with_their_password(client, db, corp_only):
+    UserFactory(email="someone@elsewhere.test")
+    response = client.post(
+        reverse("account_login"),
+        {"login": "someone@elsewhere.test", "password": KNOWN_PASSWORD},
+        follow=True,
+    )
+    assert signed_in_as(response).email == "someone@elsewhere.test"
+
+
+def test_password_sign_up_is_refused_for_an_sso_only_address(client, db, corp_only):
+    password = "a-fresh-and-long-passphrase"
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "display_name": "New",
+            "email": "new@corp.test",
+            "password1": password,
+            "password2": password,
+        },
+    )
+    assert response.status_code == 200
+    assert POINTER in response.content.decode()
+    assert not User.objects.filter(email="new@corp.test").exists()
+    assert mail.outbox == []
+
+
+def test_password_reset_is_refused_for_an_sso_only_address(
+    client, db, corp_only, django_capture_on_commit_callbacks
+):
+    UserFactory(email="lin@corp.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": "lin@corp.test"})
+    assert response.status_code == 200
+    assert POINTER in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_a_reset_link_from_before_the_rule_sets_no_password(
+    client, db, settings, django_capture_on_commit_callbacks
+):
+    lin = UserFactory(email="lin@corp.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": "lin@corp.test"})
+    [message] = mail.outbox
+    link = next(word for word in message.body.split() if "/accounts/password/reset/key/" in word)
+    settings.SSO_ONLY_DOMAINS = sso_only_domains(["corp.test"])
+
+    form_page = client.get(urlsplit(link).path, follow=True)
+    new_password = "a-fresh-and-long-passphrase"
+    response = client.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else urlsplit(link).path,
+        {"password1": new_password, "password2": new_password},
+    )
+
+    assert response.status_code == 200
+    assert "sign in with single sign-on" in response.content.decode()
+    lin.refresh_from_db()
+    assert lin.check_password(KNOWN_PASSWORD)
