@@ -423,3 +423,20 @@ def test_a_reset_link_from_before_the_rule_sets_no_password(
     assert "sign in with single sign-on" in response.content.decode()
     lin.refresh_from_db()
     assert lin.check_password(KNOWN_PASSWORD)
+
+
+def test_a_member_disconnects_their_provider_and_keeps_their_password(client, db, corp_only):
+    member = UserFactory(email="member@elsewhere.test")
+    connection = SocialAccount.objects.create(user=member, provider="corp", uid="42")
+    other = SocialAccount.objects.create(user=UserFactory(), provider="corp", uid="43")
+    client.force_login(member)
+
+    page = client.get(reverse("socialaccount_connections")).content.decode()
+    assert "Connected accounts" in page and "Connect Corp" in page
+    client.post(reverse("socialaccount_connections"), {"account": other.pk})
+    response = client.post(reverse("socialaccount_connections"), {"account": connection.pk})
+
+    assert response.status_code == 302
+    assert list(SocialAccount.objects.all()) == [other]
+    member.refresh_from_db()
+    assert member.check_password(KNOWN_PASSWORD)
