@@ -151,3 +151,18 @@ def test_staff_open_the_admin_when_a_delegating_provider_vouches_for_a_second_fa
     expect(page).to_have_url(f"{live_server.url}/admin/")
     expect(page.get_by_role("heading", name="Run the site")).to_be_visible()
     snapshot(page, "sso-staff-idp-mfa", "5-admin")
+
+
+def test_without_a_name_from_the_provider_the_person_chooses_a_display_name(live_server, page, sso):
+    sign_in_through_corp(page, live_server, "nameless", journey="sso-signup-form")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign up")
+    expect(page.get_by_text("You signed in with Corp")).to_be_visible()
+    expect(page.get_by_label("Email")).to_have_value("nameless@corp.test")
+    page.get_by_label("Display name").fill("Nell Nameless")
+    snapshot(page, "sso-signup-form", "5-form")
+    page.get_by_role("button", name="Sign up").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome back, Nell Nameless")
+    member = User.objects.get(email="nameless@corp.test")
+    assert EmailAddress.objects.get(user=member).verified

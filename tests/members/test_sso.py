@@ -440,3 +440,20 @@ def test_a_member_disconnects_their_provider_and_keeps_their_password(client, db
     assert list(SocialAccount.objects.all()) == [other]
     member.refresh_from_db()
     assert member.check_password(KNOWN_PASSWORD)
+
+
+def test_a_signed_in_member_connects_the_provider_to_their_own_account(
+    client, sso, identity_provider
+):
+    member = UserFactory(email="ada.private@home.test")
+    client.force_login(member)
+
+    confirm = client.get(LOGIN, {"process": "connect"})
+    assert "Connect Corp" in confirm.content.decode()
+    authorize = client.post(LOGIN, {"process": "connect"})
+    response = come_back(client, identity_provider.consent(authorize.url, "ada"))
+
+    assert response.redirect_chain[-1][0] == reverse("socialaccount_connections")
+    assert SocialAccount.objects.get().user == member
+    assert not User.objects.filter(email="ada@corp.test").exists()
+    assert signed_in_as(response) == member
