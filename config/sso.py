@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -38,7 +39,7 @@ def _fail(index: int, message: str) -> ImproperlyConfigured:
     return ImproperlyConfigured(f"OIDC_PROVIDERS[{index}]: {message}")
 
 
-def _app(index: int, entry: object, environ) -> dict:
+def _app(index: int, entry: object, environ: Mapping[str, str]) -> dict:
     if not isinstance(entry, dict):
         raise _fail(index, "each provider is a JSON object")
     unknown = set(entry) - KNOWN_KEYS
@@ -101,7 +102,7 @@ def _app(index: int, entry: object, environ) -> dict:
     }
 
 
-def oidc_apps(raw: str, environ=os.environ) -> list[dict]:
+def oidc_apps(raw: str, environ: Mapping[str, str] = os.environ) -> list[dict]:
     """allauth app definitions for the providers in `raw` (the `OIDC_PROVIDERS` JSON)."""
     if not raw.strip():
         return []

@@ -12,7 +12,7 @@ from .sso import check_password_allowed
 class LoginForm(allauth_forms.LoginForm):
     """allauth's sign-in form; addresses at SSO-only domains have no password way in."""
 
-    def clean(self):
+    def clean(self) -> dict:
         # Before the password is checked: the answer says nothing about the account.
         check_password_allowed(self.data.get("login", ""))
         cleaned_data = super().clean()
@@ -25,14 +25,14 @@ class LoginForm(allauth_forms.LoginForm):
 class PasswordSignupForm(allauth_forms.SignupForm):
     """allauth's password sign-up; addresses at SSO-only domains sign up through SSO."""
 
-    def clean_email(self):
+    def clean_email(self) -> str:
         email = super().clean_email()
         check_password_allowed(email)
         return email
 
 
 class ResetPasswordForm(allauth_forms.ResetPasswordForm):
-    def clean_email(self):
+    def clean_email(self) -> str:
         email = self.cleaned_data.get("email", "")
         check_password_allowed(email)
         return super().clean_email()
@@ -41,7 +41,7 @@ class ResetPasswordForm(allauth_forms.ResetPasswordForm):
 class ResetPasswordKeyForm(allauth_forms.ResetPasswordKeyForm):
     """A reset link sent before the member's domain became SSO-only sets no password."""
 
-    def clean(self):
+    def clean(self) -> dict:
         cleaned_data = super().clean()
         if self.user is not None:
             check_password_allowed(self.user.email)

@@ -16,11 +16,14 @@ from allauth.account.internal.flows.login import (
     record_authentication,
 )
 from allauth.mfa.stages import AuthenticateStage as MFAAuthenticateStage
+from allauth.socialaccount.models import SocialLogin
 from allauth.socialaccount.providers.openid_connect.provider import (
     OpenIDConnectProvider as AllauthOpenIDConnectProvider,
 )
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 # `amr` values (RFC 8176) that say a second factor was used.
@@ -36,7 +39,14 @@ class OpenIDConnectProvider(AllauthOpenIDConnectProvider):
     # allauth builds the URLs from the provider's package: keep allauth's.
     package = "allauth.socialaccount.providers.openid_connect"
 
-    def redirect(self, request, process, next_url=None, data=None, **kwargs):
+    def redirect(
+        self,
+        request: HttpRequest,
+        process: str,
+        next_url: str | None = None,
+        data: dict | None = None,
+        **kwargs,
+    ) -> HttpResponse:
         auth_params = kwargs.pop("auth_params", None)
         if auth_params is None:
             auth_params = self.get_auth_params()
@@ -48,13 +58,13 @@ class OpenIDConnectProvider(AllauthOpenIDConnectProvider):
         )
 
 
-def id_token_claims(sociallogin) -> dict:
+def id_token_claims(sociallogin: SocialLogin) -> dict:
     extra = sociallogin.account.extra_data or {}
     claims = extra.get("id_token")
     return claims if isinstance(claims, dict) else {}
 
 
-def nonce_matches(sociallogin) -> bool:
+def nonce_matches(sociallogin: SocialLogin) -> bool:
     """Whether the ID token answers the sign-in this browser started (its nonce)."""
     expected = (sociallogin.state or {}).get("nonce")
     received = id_token_claims(sociallogin).get("nonce")
@@ -63,7 +73,7 @@ def nonce_matches(sociallogin) -> bool:
     return secrets.compare_digest(expected.encode(), received.encode())
 
 
-def idp_vouches_for_mfa(sociallogin) -> bool:
+def idp_vouches_for_mfa(sociallogin: SocialLogin) -> bool:
     """Whether this sign-in's provider may stand in for our second factor, and did."""
     app = getattr(sociallogin.provider, "app", None)
     if app is None or app.settings.get("mfa") != "idp":
@@ -78,7 +88,7 @@ def idp_vouches_for_mfa(sociallogin) -> bool:
     return isinstance(acr, str) and acr in app.settings.get("mfa_acr_values", [])
 
 
-def session_has_idp_mfa(request, user) -> bool:
+def session_has_idp_mfa(request: HttpRequest, user: AbstractBaseUser) -> bool:
     """Whether this session's sign-in had a second factor vouched for by a provider."""
     return any(
         record.get("method") == IDP_MFA_METHOD
