@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 MFA_POLICIES = ("enforce", "idp")
+TOKEN_AUTH_METHODS = ("client_secret_post", "client_secret_basic")
 KNOWN_KEYS = {
     "id",
     "name",
@@ -90,9 +91,15 @@ def _app(index: int, entry: object, environ: Mapping[str, str]) -> dict:
         "mfa_acr_values": acr_values,
         "oauth_pkce_enabled": True,
     }
-    for optional in ("token_auth_method", "scope"):
-        if optional in entry:
-            app_settings[optional] = entry[optional]
+    if "token_auth_method" in entry:
+        if entry["token_auth_method"] not in TOKEN_AUTH_METHODS:
+            raise _fail(index, f"'token_auth_method' is one of {TOKEN_AUTH_METHODS}")
+        app_settings["token_auth_method"] = entry["token_auth_method"]
+    if "scope" in entry:
+        scope = entry["scope"]
+        if not isinstance(scope, list) or "openid" not in scope:
+            raise _fail(index, "'scope' is a list of scopes that includes \"openid\"")
+        app_settings["scope"] = scope
     return {
         "provider_id": provider_id,
         "name": entry["name"],

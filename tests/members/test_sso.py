@@ -90,6 +90,8 @@ def test_the_secret_can_come_from_a_variable_of_its_own():
         ({**ENTRY, "mfa": "sometimes"}, "'mfa' is one of"),
         ({**ENTRY, "secret": ""}, "'secret'"),
         ({**ENTRY, "clientid": "typo"}, "unknown keys"),
+        ({**ENTRY, "scope": ["email"]}, 'includes "openid"'),
+        ({**ENTRY, "token_auth_method": "private_key_jwt"}, "'token_auth_method' is one of"),
         ({k: v for k, v in ENTRY.items() if k != "client_id"}, "'client_id' is required"),
     ],
 )
@@ -169,6 +171,18 @@ def test_an_address_the_provider_does_not_vouch_for_links_to_nobody(client, sso,
     victim.refresh_from_db()
     assert victim.check_password(KNOWN_PASSWORD)
     assert User.objects.filter(email__iexact="victim@corp.test").count() == 1
+
+
+def test_a_provider_configured_without_email_authentication_links_nobody(
+    client, sso, identity_provider
+):
+    sso(email_authentication=False)
+    grace = UserFactory(email="grace@corp.test")
+
+    response = sign_in(client, identity_provider, "grace")
+
+    assert signed_in_as(response) is None
+    assert not SocialAccount.objects.filter(user=grace).exists()
 
 
 def test_a_vouched_address_never_links_to_an_account_that_did_not_verify_it_here(
