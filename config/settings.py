@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.logs import logging_config
+from .sso import oidc_apps, provider_origins, socialaccount_providers, sso_only_domains
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -50,6 +51,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "taggit",
     "django_celery_beat",
     "django_htmx",
@@ -175,8 +178,35 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "confirm_email": "1/3m/key",
 }
+ACCOUNT_FORMS = {
+    "login": "members.account_forms.LoginForm",
+    "signup": "members.account_forms.PasswordSignupForm",
+    "reset_password": "members.account_forms.ResetPasswordForm",
+    "reset_password_from_key": "members.account_forms.ResetPasswordKeyForm",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Practica"
+
+# Single sign-on through OpenID Connect (config/sso.py, members/sso.py). No providers:
+# no buttons, and accounts work exactly as without it.
+SOCIALACCOUNT_ADAPTER = "members.adapters.SocialAccountAdapter"
+OIDC_APPS = oidc_apps(env.str("OIDC_PROVIDERS", default=""))
+SOCIALACCOUNT_PROVIDERS = socialaccount_providers(OIDC_APPS)
+# An address the provider vouches for (`email_verified`, or the provider's
+# `verified_email` domains) signs in to the member who verified that same address
+# here, and connects the provider to that account; never to an unverified address
+# (members.adapters.SocialAccountAdapter.authenticate_by_email).
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+SOCIALACCOUNT_QUERY_EMAIL = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+# Addresses at these domains sign in only through single sign-on: password sign-in,
+# sign-up and reset are refused with a pointer to the provider's button.
+SSO_ONLY_DOMAINS = sso_only_domains(env.list("SSO_ONLY_DOMAINS", default=[]))
 
 # Email: console in development, SMTP (or anything django-environ parses) in production.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -232,7 +262,8 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'none'"],
-        "form-action": ["'self'"],
+        # Signing in with a provider posts here, then redirects there.
+        "form-action": ["'self'", *provider_origins(OIDC_APPS)],
     }
 }
 if not DEBUG:

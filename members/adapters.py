@@ -2,15 +2,31 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.helpers import render_authentication_error
+from allauth.socialaccount.providers.base.constants import AuthError
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 
+from . import sso
 from .emails import html_from_text
 from .outbox import email_queue
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """Sends allauth's emails through the outbox and a Celery worker, not inside the request."""
+
+    def get_login_stages(self) -> list[str]:
+        # The two-factor step knows about second factors vouched for by a provider.
+        return [
+            "members.sso.AuthenticateStage"
+            if stage == "allauth.mfa.stages.AuthenticateStage"
+            else stage
+            for stage in super().get_login_stages()
+        ]
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = allauth_context.request
@@ -37,3 +53,56 @@ class AccountAdapter(DefaultAccountAdapter):
                 html=html,
                 kind=template_prefix.rsplit("/", 1)[-1],
             )
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Single sign-on: Practica's checks around allauth's social accounts (members/sso.py)."""
+
+    def pre_social_login(self, request, sociallogin) -> None:
+        # The ID token must answer this browser's own sign-in: a token minted for
+        # another sign-in (replayed or injected) carries another nonce.
+        if isinstance(sociallogin.provider, sso.OpenIDConnectProvider) and not sso.nonce_matches(
+            sociallogin
+        ):
+            raise ImmediateHttpResponse(
+                render_authentication_error(
+                    request,
+                    sociallogin.provider,
+                    error=AuthError.DENIED,
+                    exception=PermissionDenied("The ID token's nonce does not match."),
+                )
+            )
+
+    def populate_user(self, request, sociallogin, data):
+        user = super().populate_user(request, sociallogin, data)
+        name = data.get("name") or " ".join(
+            part for part in (data.get("first_name"), data.get("last_name")) if part
+        )
+        user.display_name = (name or "").strip()[:80]
+        return user
+
+    def is_auto_signup_allowed(self, request, sociallogin) -> bool:
+        # Without a name from the provider, the sign-up form asks for a display name.
+        return super().is_auto_signup_allowed(request, sociallogin) and bool(
+            sociallogin.user.display_name
+        )
+
+    def authenticate_by_email(self, sociallogin):
+        """The member who verified, here, an address the provider vouches for.
+
+        allauth's default also matches a member whose address is unverified (and then
+        wipes their password); an address nobody proved here links to nobody.
+        """
+        for address in sociallogin.email_addresses:
+            if not address.verified or not self.can_authenticate_by_email(
+                sociallogin, address.email
+            ):
+                continue
+            verified = (
+                EmailAddress.objects.filter(email__iexact=address.email, verified=True)
+                .select_related("user")
+                .first()
+            )
+            if verified is not None and verified.user.is_active:
+                return verified.user, address.email
+        return None

@@ -55,7 +55,9 @@ class MemberPreferencesMiddleware:
 
 
 class StaffAdminRequiresMFAMiddleware:
-    """Staff reach the Django admin only with two-factor authentication set up."""
+    """Staff reach the Django admin only with two-factor authentication set up, or with a
+    second factor that their single sign-on provider vouched for in this session (for a
+    provider configured with `"mfa": "idp"`, members/sso.py)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -66,7 +68,9 @@ class StaffAdminRequiresMFAMiddleware:
         if request.path.startswith(self.admin_prefix) and user.is_authenticated and user.is_staff:
             from allauth.mfa.utils import is_mfa_enabled
 
-            if not is_mfa_enabled(user):
+            from .sso import session_has_idp_mfa
+
+            if not is_mfa_enabled(user) and not session_has_idp_mfa(request, user):
                 messages.warning(
                     request,
                     _("Set up two-factor authentication before you open the administration."),

@@ -8,6 +8,7 @@ from django.core.cache import cache
 
 from tests import builders
 from tests.factories import StaffFactory, UserFactory
+from tests.oidc_provider.fixtures import identity_provider, sso  # noqa: F401
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 

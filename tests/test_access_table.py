@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from allauth.socialaccount.models import SocialAccount
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -440,6 +441,45 @@ TABLE.update(
 )
 
 
+# Single sign-on (allauth's social accounts and OpenID Connect provider), checked with a
+# provider configured: without one the provider's pages are a 404 for everyone.
+SSO_NAMES = ("socialaccount_", "openid_connect_")
+TABLE.update(
+    {
+        # "Continue with Corp?": for anyone (signed-in members connect a provider).
+        "openid_connect_login": Entry(everyone),
+        # An answer from the provider without a sign-in started here: refused (401).
+        "openid_connect_callback": Entry(lambda role, vis: 401),
+        "socialaccount_login_cancelled": Entry(everyone),
+        "socialaccount_login_error": Entry(lambda role, vis: 401),
+        # Only in the middle of a sign-up through a provider; otherwise back to sign-in.
+        "socialaccount_signup": Entry(lambda role, vis: 302),
+        # Disconnecting a provider: the member's own connection only; for anyone else
+        # the connection is not a choice, and the form says so (200).
+        "socialaccount_connections": Entry(
+            signed_in,
+            may_write=only("member"),
+            data={"account": "__member_connection__"},
+            refused=(200, 302, 403, 404, 405),
+        ),
+    }
+)
+
+
+@pytest.fixture
+def configured_provider(settings):
+    from config.sso import oidc_apps, socialaccount_providers
+
+    entry = {
+        "id": "corp",
+        "name": "Corp",
+        "server_url": "https://login.corp.example",
+        "client_id": "practica",
+        "secret": "s3cret",
+    }
+    settings.SOCIALACCOUNT_PROVIDERS = socialaccount_providers(oidc_apps(json.dumps([entry])))
+
+
 # --- The world -----------------------------------------------------------------------
 
 
@@ -488,6 +528,8 @@ def build_world() -> World:
             "post": post,
             "comment": comment,
         }
+    # "member" signs in through the provider too (and has a password, so may disconnect).
+    SocialAccount.objects.create(user=users["member"], provider="corp", uid="member-at-corp")
     return World(users=users, communities=communities, objects=objects)
 
 
@@ -506,6 +548,8 @@ def url_for(name: str, pattern_params: list[str], world: World, vis: str) -> str
             kwargs["tag"] = "handover"
         elif param == "kind":
             kwargs["kind"] = "experience"
+        elif param == "provider_id":
+            kwargs["provider_id"] = "corp"
         elif param == "pk":
             kwargs["pk"] = _pk_for(name, world, vis)
         else:
@@ -551,7 +595,9 @@ def _pk_for(name: str, world: World, vis: str) -> int:
     raise AssertionError(f"No object for {name}")
 
 
-def _patterns(resolver=None, namespace=""):
+def _patterns(resolver=None, namespace="", params=()):
+    """(name, URL parameters) of every named pattern, with the parameters of the
+    includes it sits in (allauth's `oidc/<provider_id>/...`)."""
     resolver = resolver or get_resolver()
     for p in resolver.url_patterns:
         if isinstance(p, URLResolver):
@@ -559,12 +605,12 @@ def _patterns(resolver=None, namespace=""):
             full = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
             if ns in EXTERNAL_NAMESPACES:
                 continue
-            yield from _patterns(p, full)
+            yield from _patterns(p, full, (*params, *p.pattern.regex.groupindex))
         elif isinstance(p, URLPattern) and p.name:
             name = f"{namespace}:{p.name}" if namespace else p.name
             if name.startswith(EXTERNAL_PREFIXES):
                 continue
-            yield name, list(p.pattern.regex.groupindex)
+            yield name, [*params, *p.pattern.regex.groupindex]
 
 
 ROUTES = sorted(dict(_patterns()).items())
@@ -578,7 +624,7 @@ def test_every_url_pattern_has_an_entry_in_the_access_table():
 def _fingerprint() -> str:
     """A digest of every row the site's writes could touch."""
     digest = hashlib.sha256()
-    for app in ("communities", "practices", "members", "taggit"):
+    for app in ("communities", "practices", "members", "taggit", "socialaccount"):
         for model in apps.get_app_config(app).get_models():
             rows = model.objects.order_by("pk").values()
             for row in rows:
@@ -594,11 +640,20 @@ def _client_for(client, world: World, role: str):
     return client
 
 
+def _data_for(entry: Entry) -> dict:
+    data = dict(entry.data or {})
+    if data.get("account") == "__member_connection__":
+        data["account"] = str(SocialAccount.objects.get(uid="member-at-corp").pk)
+    return data
+
+
 @pytest.mark.parametrize(("name", "params"), ROUTES, ids=[r[0] for r in ROUTES])
-def test_access(client, db, name, params):
+def test_access(client, db, request, name, params):
     entry = TABLE.get(name)
     if entry is None:
         pytest.fail(f"{name} has no entry in the access table")
+    if name.startswith(SSO_NAMES):
+        request.getfixturevalue("configured_provider")
     world = build_world()
     mismatches = []
     for vis in VISIBILITIES:
@@ -615,8 +670,10 @@ WRITE_ROUTES = [(n, p) for n, p in ROUTES if TABLE.get(n) and TABLE[n].may_write
 
 
 @pytest.mark.parametrize(("name", "params"), WRITE_ROUTES, ids=[r[0] for r in WRITE_ROUTES])
-def test_refused_writes_change_nothing(client, db, name, params):
+def test_refused_writes_change_nothing(client, db, request, name, params):
     entry = TABLE[name]
+    if name.startswith(SSO_NAMES):
+        request.getfixturevalue("configured_provider")
     world = build_world()
     failures = []
     for vis in VISIBILITIES:
@@ -625,7 +682,7 @@ def test_refused_writes_change_nothing(client, db, name, params):
             if entry.may_write(role, vis):
                 continue
             before = _fingerprint()
-            response = _client_for(client, world, role).post(url, entry.data or {})
+            response = _client_for(client, world, role).post(url, _data_for(entry))
             after = _fingerprint()
             if after != before:
                 failures.append(f"POST {vis:<8} {role:<18} changed data ({response.status_code})")
