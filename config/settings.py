@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.logs import logging_config
+
 from .sso import oidc_apps, provider_origins, socialaccount_providers, sso_only_domains
 
 BASE_DIR = Path(__file__).resolve().parent.parent
