@@ -106,6 +106,15 @@ def _rule(rule: str, dtstart_local: datetime) -> rrule:
     return rrulestr(rule, dtstart=dtstart_local)
 
 
+def first_start(rule: str, from_local: datetime) -> datetime | None:
+    """The rule's first start on or after `from_local` (naive local), or None.
+
+    RFC 5545 counts DTSTART as an occurrence even when it does not match the rule;
+    dateutil does not. Anchoring a series on its first real occurrence makes both agree.
+    """
+    return _rule(rule, from_local).after(from_local, inc=True)
+
+
 def localise(local: datetime, zone: ZoneInfo) -> datetime:
     """A naive local wall time in `zone`, as an aware UTC datetime."""
     return local.replace(tzinfo=zone).astimezone(UTC)

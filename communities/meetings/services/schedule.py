@@ -15,7 +15,14 @@ from communities.models import Community
 
 from ..models import Audience, Meeting, MeetingSeries, Rsvp
 from ..permissions import check_can_edit_meeting, check_can_schedule_meeting, membership_of
-from ..recurrence import local_starts, localise, rule_until, rule_with_until, validate_rule
+from ..recurrence import (
+    first_start,
+    local_starts,
+    localise,
+    rule_until,
+    rule_with_until,
+    validate_rule,
+)
 
 # How far ahead a series' meetings exist as rows; a daily task keeps it that far.
 HORIZON = timedelta(days=365)
@@ -96,11 +103,14 @@ def meeting_schedule(
         )
     else:
         validate_rule(rule)
+        first = first_start(rule, starts_local)
+        if first is None:
+            raise ValidationError({"rule": _("This rule gives no meeting at all.")})
         series = MeetingSeries.objects.create(
             community=community,
             time_zone=zone,
-            start_date=starts_local.date(),
-            start_time=starts_local.time(),
+            start_date=first.date(),
+            start_time=first.time(),
             rrule=rule,
             exdates=[d.isoformat() for d in exdates],
             created_by=by,
