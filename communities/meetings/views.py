@@ -158,10 +158,9 @@ def detail(request, slug, pk):
     )
 
 
+@login_required
 @require_POST
 def rsvp(request, slug, pk):
-    if not request.user.is_authenticated:
-        return _login_redirect(request)
     meeting, membership = get_meeting(request, slug, pk)
     answer = request.POST.get("answer", "")
     try:
@@ -269,10 +268,9 @@ def edit(request, slug, pk):
     )
 
 
+@login_required
 @require_POST
 def cancel(request, slug, pk):
-    if not request.user.is_authenticated:
-        return _login_redirect(request)
     meeting, membership = get_meeting(request, slug, pk)
     check_can_edit_meeting(request.user, meeting, membership=membership)
     services.meeting_cancel(meeting=meeting, by=request.user)
