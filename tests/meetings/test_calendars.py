@@ -85,6 +85,8 @@ def test_the_subscription_changes_when_an_occurrence_is_moved_or_cancelled(
     assert str(override["UID"]) == f"{meeting.series.uid}@127.0.0.1"
     assert override["RECURRENCE-ID"].dt == second_start
     assert int(override["SEQUENCE"]) == 1
+    master = next(e for e in cal.walk("VEVENT") if "RRULE" in e)
+    assert int(master["SEQUENCE"]) == 0
     after = {e["DTSTART"].dt: str(e["SUMMARY"]) for e in expand(content, days=60)}
     assert second_start not in after
     assert after[second_start + timedelta(days=1, hours=1)] == "Moved clinic"
