@@ -8,12 +8,16 @@ and a revoked token answers like one that never existed.
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser as User
 
 
 class FeedPurpose(models.TextChoices):
@@ -54,7 +58,7 @@ def _new_token() -> str:
 
 
 @transaction.atomic
-def feed_token_for(*, user, purpose: str) -> FeedToken:
+def feed_token_for(*, user: User, purpose: str) -> FeedToken:
     """The member's live token for `purpose`, created on first use. Safe to run twice."""
     existing = FeedToken.objects.filter(user=user, purpose=purpose, revoked_at__isnull=True)
     token = existing.first()
@@ -67,20 +71,20 @@ def feed_token_for(*, user, purpose: str) -> FeedToken:
 
 
 @transaction.atomic
-def feed_token_regenerate(*, user, purpose: str) -> FeedToken:
+def feed_token_regenerate(*, user: User, purpose: str) -> FeedToken:
     """Revoke the member's token for `purpose` and issue a new one: old addresses stop."""
     feed_token_revoke(user=user, purpose=purpose)
     return FeedToken.objects.create(user=user, purpose=purpose, token=_new_token())
 
 
-def feed_token_revoke(*, user, purpose: str) -> int:
+def feed_token_revoke(*, user: User, purpose: str) -> int:
     """Revoke the member's live token for `purpose`. Returns how many were revoked."""
     return FeedToken.objects.filter(user=user, purpose=purpose, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
 
 
-def feed_token_owner(*, token: str, purpose: str):
+def feed_token_owner(*, token: str, purpose: str) -> User | None:
     """The active member a live token belongs to, or None."""
     found = (
         FeedToken.objects.filter(

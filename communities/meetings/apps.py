@@ -7,3 +7,8 @@ class MeetingsConfig(AppConfig):
     label = "meetings"
     verbose_name = _("Meetings")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the Celery tasks by name: services publish them through
+        # config.tasks.task_publish without importing this module.
+        from . import tasks  # noqa: F401

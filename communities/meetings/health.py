@@ -9,11 +9,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from communities import charts
+from communities.models import Community
 
 from .selectors import attendance_by_month
 
 
-def attendance_chart(community, *, since: datetime) -> charts.BarChart | None:
+def attendance_chart(community: Community, *, since: datetime) -> charts.BarChart | None:
     """Past meetings per month and how many people said yes; None without meetings."""
     months = attendance_by_month(community, since=since)
     if not months:

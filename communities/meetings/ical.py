@@ -9,11 +9,14 @@ Every change raises SEQUENCE, so calendar programs replace what they had.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event, vRecur
+
+from config.links import absolute_url
 
 from .models import Meeting, MeetingSeries
 from .recurrence import localise, rule_until
@@ -22,7 +25,7 @@ PRODID = "-//Practica//Meetings//EN"
 
 
 def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+    return absolute_url(path)
 
 
 def _calendar(method: str, name: str | None) -> Calendar:
@@ -90,9 +93,7 @@ def _series_event(
     return event
 
 
-def localise_iso(iso: str, zone):
-    from datetime import datetime
-
+def localise_iso(iso: str, zone: ZoneInfo) -> datetime:
     return timezone.localtime(localise(datetime.fromisoformat(iso), zone), zone)
 
 

@@ -1,40 +1,40 @@
 """Who may do what with meetings. Each rule is one `check_*` function that raises
-PermissionDenied; the yes/no flags pages need come from `allowed(check, ...)`.
+PermissionDenied; the yes/no forms come from `config.permissions.can`.
 
-Seeing a meeting at all is scoping (querysets.py: the community's `readable_by`); these
-rules are about acting. Each takes the viewer's membership in the meeting's community
-(any status, or None), as the door in `shortcuts.py` returns it.
+Seeing a meeting at all is scoping (querysets.py: the community's `readable_by`);
+these rules are about acting. Each takes the viewer's membership in the meeting's
+community (any status, or None), as the door in `shortcuts.py` returns it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Community, Membership
+from communities.permissions import membership_of
 
 from .models import Audience, Insight, Meeting
 
+if TYPE_CHECKING:
+    from members.models import User
+
+__all__ = [
+    "check_can_attend",
+    "check_can_decide_insight",
+    "check_can_edit_meeting",
+    "check_can_rsvp",
+    "check_can_schedule_meeting",
+    "check_can_see_place",
+    "check_can_view_attendees",
+    "check_can_write_notes",
+    "membership_of",
+]
+
 TEAM_ROLES = (Membership.Role.FACILITATOR, Membership.Role.CORE)
-
-
-def membership_of(user, community: Community) -> Membership | None:
-    """The user's membership row in `community`, any status (one query)."""
-    if not user.is_authenticated:
-        return None
-    return Membership.objects.filter(community=community, user=user).first()
-
-
-def allowed(check: Callable[..., None], *args, **kwargs) -> bool:
-    """The yes/no form of a `check_*` function: True when it does not refuse."""
-    try:
-        check(*args, **kwargs)
-    except PermissionDenied:
-        return False
-    return True
 
 
 def _is_active(membership: Membership | None) -> bool:
@@ -45,7 +45,9 @@ def _is_team(membership: Membership | None) -> bool:
     return _is_active(membership) and membership.role in TEAM_ROLES
 
 
-def check_can_schedule_meeting(user, community: Community, *, membership: Membership | None):
+def check_can_schedule_meeting(
+    user: User, community: Community, *, membership: Membership | None
+) -> None:
     """Facilitators and core members schedule meetings; archived communities are quiet."""
     if not user.is_authenticated or not _is_team(membership):
         raise PermissionDenied(_("Only facilitators and core members schedule meetings."))
@@ -53,12 +55,12 @@ def check_can_schedule_meeting(user, community: Community, *, membership: Member
         raise PermissionDenied(_("This community is archived."))
 
 
-def check_can_edit_meeting(user, meeting: Meeting, *, membership: Membership | None) -> None:
+def check_can_edit_meeting(user: User, meeting: Meeting, *, membership: Membership | None) -> None:
     """Moving, editing and cancelling: the same people who schedule."""
     check_can_schedule_meeting(user, meeting.community, membership=membership)
 
 
-def check_can_attend(user, meeting: Meeting, *, membership: Membership | None) -> None:
+def check_can_attend(user: User, meeting: Meeting, *, membership: Membership | None) -> None:
     """Members attend; a meeting open to guests also welcomes any signed-in reader of a
     public community. Banned people never attend."""
     if not user.is_authenticated:
@@ -74,7 +76,7 @@ def check_can_attend(user, meeting: Meeting, *, membership: Membership | None) -
     raise PermissionDenied(_("This meeting is for members of the community."))
 
 
-def check_can_rsvp(user, meeting: Meeting, *, membership: Membership | None) -> None:
+def check_can_rsvp(user: User, meeting: Meeting, *, membership: Membership | None) -> None:
     """Answering yes, maybe or no: people who may attend, before the meeting ends."""
     check_can_attend(user, meeting, membership=membership)
     if meeting.is_cancelled:
@@ -85,21 +87,23 @@ def check_can_rsvp(user, meeting: Meeting, *, membership: Membership | None) -> 
         raise PermissionDenied(_("This community is archived."))
 
 
-def check_can_see_place(user, meeting: Meeting, *, membership: Membership | None) -> None:
+def check_can_see_place(user: User, meeting: Meeting, *, membership: Membership | None) -> None:
     """The room or video link: for people who may attend, and the team."""
     if _is_team(membership):
         return
     check_can_attend(user, meeting, membership=membership)
 
 
-def check_can_view_attendees(user, meeting: Meeting, *, membership: Membership | None):
+def check_can_view_attendees(
+    user: User, meeting: Meeting, *, membership: Membership | None
+) -> None:
     """Who is coming is for members of the community (and site staff)."""
     if _is_active(membership) or (user.is_authenticated and user.is_staff):
         return
     raise PermissionDenied(_("The attendee list is for members."))
 
 
-def check_can_write_notes(user, meeting: Meeting, *, membership: Membership | None) -> None:
+def check_can_write_notes(user: User, meeting: Meeting, *, membership: Membership | None) -> None:
     """Notes and harvesting: the team, or the note-taker they chose while still a member."""
     if _is_team(membership) and not meeting.community.is_archived:
         return
@@ -113,7 +117,7 @@ def check_can_write_notes(user, meeting: Meeting, *, membership: Membership | No
     raise PermissionDenied(_("Only the facilitators and the note-taker write the notes."))
 
 
-def check_can_decide_insight(user, insight: Insight) -> None:
+def check_can_decide_insight(user: User, insight: Insight) -> None:
     """Only the person an insight is attributed to publishes it under their name."""
     if not user.is_authenticated or insight.person_id != user.pk:
         raise PermissionDenied(_("Only the person who brought this insight can decide."))

@@ -4,25 +4,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+if TYPE_CHECKING:
+    from members.models import User
 
-def _readable_communities(user):
+
+def _readable_communities(user: User) -> models.QuerySet:
     from communities.models import Community
 
     return Community.objects.readable_by(user)
 
 
 class SeriesQuerySet(models.QuerySet):
-    def visible_to(self, user) -> SeriesQuerySet:
+    def visible_to(self, user: User) -> SeriesQuerySet:
         return self.filter(community__in=_readable_communities(user))
 
 
 class MeetingQuerySet(models.QuerySet):
-    def visible_to(self, user) -> MeetingQuerySet:
+    def visible_to(self, user: User) -> MeetingQuerySet:
         """Meetings whose page `user` may open: those of communities they may read."""
         return self.filter(community__in=_readable_communities(user))
 
@@ -36,7 +40,7 @@ class MeetingQuerySet(models.QuerySet):
     def past(self, now: datetime | None = None) -> MeetingQuerySet:
         return self.filter(ends_at__lte=now or timezone.now()).order_by("-starts_at", "-pk")
 
-    def for_member(self, user) -> MeetingQuerySet:
+    def for_member(self, user: User) -> MeetingQuerySet:
         """`user`'s meetings across communities: those of communities where they are an
         active member, and those they answered yes or maybe to as a guest."""
         if not user.is_authenticated:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
@@ -12,15 +13,19 @@ from django.utils import timezone
 
 from .models import Insight, Meeting, Rsvp
 
+if TYPE_CHECKING:
+    from communities.models import Community
+    from members.models import User
 
-def community_meetings(community, *, upcoming: int, past: int) -> tuple[list, list]:
+
+def community_meetings(community: Community, *, upcoming: int, past: int) -> tuple[list, list]:
     """A community's next `upcoming` and last `past` meetings (two indexed queries)."""
     now = timezone.now()
     base = Meeting.objects.filter(community=community).with_list_related()
     return list(base.upcoming(now)[:upcoming]), list(base.past(now)[:past])
 
 
-def rsvp_statuses(user, meeting_ids: Iterable[int]) -> dict[int, str]:
+def rsvp_statuses(user: User, meeting_ids: Iterable[int]) -> dict[int, str]:
     """The viewer's answer per meeting, in one query."""
     if not user.is_authenticated:
         return {}
@@ -52,7 +57,7 @@ def meeting_attendees(meeting: Meeting) -> dict[str, list]:
     return groups
 
 
-def meeting_outcomes(meeting: Meeting, user) -> list:
+def meeting_outcomes(meeting: Meeting, user: User) -> list:
     """The posts that came out of a meeting, as far as `user` may read them."""
     from practices.models import Post
 
@@ -68,13 +73,13 @@ def meeting_outcomes(meeting: Meeting, user) -> list:
     )
 
 
-def my_meetings(user, *, limit: int, now: datetime | None = None) -> list[Meeting]:
+def my_meetings(user: User, *, limit: int, now: datetime | None = None) -> list[Meeting]:
     """`user`'s upcoming meetings across communities."""
     return list(Meeting.objects.for_member(user).upcoming(now).with_list_related()[:limit])
 
 
 def upcoming_meetings_for(
-    user, communities: Iterable, now: datetime, *, limit: int = 5
+    user: User, communities: Iterable, now: datetime, *, limit: int = 5
 ) -> list[Meeting]:
     """For the digest: what is coming next in `communities` that `user` may see now,
     scheduled ones only, soonest first."""
@@ -87,7 +92,7 @@ def upcoming_meetings_for(
     )
 
 
-def next_meetings(community, *, limit: int = 3) -> list[Meeting]:
+def next_meetings(community: Community, *, limit: int = 3) -> list[Meeting]:
     """For a community's home page: the next scheduled meetings."""
     return list(
         Meeting.objects.filter(community=community)
@@ -97,7 +102,7 @@ def next_meetings(community, *, limit: int = 3) -> list[Meeting]:
     )
 
 
-def attendance_by_month(community, *, since: datetime) -> list[dict]:
+def attendance_by_month(community: Community, *, since: datetime) -> list[dict]:
     """Past meetings per month with how many people said yes (going) in total."""
     rows = (
         Meeting.objects.filter(
@@ -117,7 +122,7 @@ def attendance_by_month(community, *, since: datetime) -> list[dict]:
     return list(rows)
 
 
-def harvested_posts(community, user, *, limit: int = 5) -> list:
+def harvested_posts(community: Community, user: User, *, limit: int = 5) -> list:
     """For lessons and digests: recent posts that came out of this community's meetings."""
     from practices.models import Post
 

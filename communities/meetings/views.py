@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from communities.shortcuts import community_context
+from communities.access import community_context
 from config.htmx import add_service_error, error_text, is_fragment
+from config.permissions import can
 from members.feed_tokens import (
     FeedPurpose,
     feed_token_for,
@@ -33,7 +34,6 @@ from .forms import (
 )
 from .models import Insight, Meeting, ReminderPreference, Rsvp
 from .permissions import (
-    allowed,
     check_can_decide_insight,
     check_can_edit_meeting,
     check_can_rsvp,
@@ -94,13 +94,14 @@ def community_list(request, slug):
         request,
         "meetings/meeting_list.html",
         community_context(
-            request,
+            request.user,
             community,
+            membership,
             tab="meetings",
             upcoming=upcoming,
             past=past,
             statuses=statuses,
-            can_schedule=allowed(
+            can_schedule=can(
                 check_can_schedule_meeting, request.user, community, membership=membership
             ),
         ),
@@ -126,23 +127,24 @@ def mine(request):
 
 def _detail_context(request, meeting, membership, **extra) -> dict:
     user = request.user
-    can_view_attendees = allowed(check_can_view_attendees, user, meeting, membership=membership)
+    can_view_attendees = can(check_can_view_attendees, user, meeting, membership=membership)
     rsvp = (
         Rsvp.objects.filter(meeting=meeting, user=user).first() if user.is_authenticated else None
     )
     return community_context(
-        request,
+        request.user,
         meeting.community,
+        membership,
         tab="meetings",
         meeting=meeting,
         rsvp=rsvp,
         series_rule=describe(meeting.series.rrule) if meeting.series_id else "",
         viewer_zone=user.time_zone if user.is_authenticated else None,
-        can_rsvp=allowed(check_can_rsvp, user, meeting, membership=membership),
-        can_see_place=allowed(check_can_see_place, user, meeting, membership=membership),
-        can_edit=allowed(check_can_edit_meeting, user, meeting, membership=membership)
+        can_rsvp=can(check_can_rsvp, user, meeting, membership=membership),
+        can_see_place=can(check_can_see_place, user, meeting, membership=membership),
+        can_edit=can(check_can_edit_meeting, user, meeting, membership=membership)
         and not meeting.is_cancelled,
-        can_write_notes=allowed(check_can_write_notes, user, meeting, membership=membership),
+        can_write_notes=can(check_can_write_notes, user, meeting, membership=membership),
         can_view_attendees=can_view_attendees,
         attendees=meeting_attendees(meeting) if can_view_attendees else None,
         outcomes=meeting_outcomes(meeting, user),
@@ -214,7 +216,9 @@ def schedule(request, slug):
     return render(
         request,
         "meetings/meeting_form.html",
-        community_context(request, community, tab="meetings", form=form, meeting=None),
+        community_context(
+            request.user, community, membership, tab="meetings", form=form, meeting=None
+        ),
     )
 
 
@@ -264,7 +268,14 @@ def edit(request, slug, pk):
     return render(
         request,
         "meetings/meeting_form.html",
-        community_context(request, meeting.community, tab="meetings", form=form, meeting=meeting),
+        community_context(
+            request.user,
+            meeting.community,
+            membership,
+            tab="meetings",
+            form=form,
+            meeting=meeting,
+        ),
     )
 
 
@@ -287,7 +298,7 @@ def notes(request, slug, pk):
     meeting, membership = get_meeting(request, slug, pk)
     check_can_write_notes(request.user, meeting, membership=membership)
     community = meeting.community
-    is_team = allowed(check_can_edit_meeting, request.user, meeting, membership=membership)
+    is_team = can(check_can_edit_meeting, request.user, meeting, membership=membership)
     members = _member_queryset(community)
     form = NotesForm(
         _posted(request) if "notes" in request.POST else None,
@@ -334,8 +345,9 @@ def notes(request, slug, pk):
         request,
         "meetings/meeting_notes.html",
         community_context(
-            request,
+            request.user,
             community,
+            membership,
             tab="meetings",
             meeting=meeting,
             form=form,
@@ -355,7 +367,7 @@ def insight(request, pk):
         ),
         pk=pk,
     )
-    can_decide = allowed(check_can_decide_insight, request.user, found)
+    can_decide = can(check_can_decide_insight, request.user, found)
     initial = {f: getattr(found, f) for f in InsightConfirmForm.base_fields}
     form = InsightConfirmForm(
         _posted(request) if request.POST.get("action") == "publish" else None,
@@ -397,7 +409,7 @@ def _ics_response(content: bytes, filename: str) -> HttpResponse:
 @require_GET
 def meeting_ics(request, slug, pk):
     meeting, membership = get_meeting(request, slug, pk)
-    place = allowed(check_can_see_place, request.user, meeting, membership=membership)
+    place = can(check_can_see_place, request.user, meeting, membership=membership)
     return _ics_response(ical.meeting_bytes(meeting, show_place=place), f"meeting-{meeting.pk}.ics")
 
 
@@ -411,7 +423,7 @@ def series_ics(request, slug, pk):
         .filter(series_id=meeting.series_id)
         .select_related("community", "series")
     )
-    place = allowed(check_can_see_place, request.user, meeting, membership=membership)
+    place = can(check_can_see_place, request.user, meeting, membership=membership)
     content = ical.calendar_bytes(rows, show_place=lambda m: place, name=meeting.series.title)
     return _ics_response(content, f"series-{meeting.series_id}.ics")
 
@@ -425,7 +437,7 @@ def _feed(meetings, owner, name: str) -> HttpResponse:
         if meeting.community_id not in memberships:
             memberships[meeting.community_id] = membership_of(owner, meeting.community)
         membership = memberships[meeting.community_id]
-        return allowed(check_can_see_place, owner, meeting, membership=membership)
+        return can(check_can_see_place, owner, meeting, membership=membership)
 
     response = HttpResponse(
         ical.calendar_bytes(meetings, show_place=show_place, name=name),

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from .. import charts
 from ..access import access_community
 from ..health import PERIODS, Health, community_health, parse_period
+from ..meetings.health import attendance_chart
 from ..models import Community, Membership
 from ..permissions import check_can_view_health
-from ..meetings.health import attendance_chart
 from .manage import manage_context
 
 OUTCOME_LABELS = {

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from communities.meetings import services
 from communities.meetings.models import Meeting, ReminderDelivery, Rsvp
-from members import services as member_services
+from members import outbox
 from members.models import OutboundEmail
 from tests.factories import CommunityFactory, MembershipFactory
 from tests.meetings.conftest import meeting_data
@@ -145,7 +145,7 @@ def test_a_worker_killed_mid_task_and_restarted_sends_each_reminder_exactly_once
         )
         # An email committed just before the kill may have missed its publish; the
         # periodic outbox sweep sends those.
-        member_services.outbox_sweep()
+        outbox.outbox_sweep()
         wait_for(lambda: all_sent(count), what="every reminder", logs=[second.log])
 
     assert emails_by_recipient(outbox_dir) == {user.email: 1 for user in attendees}

@@ -4,7 +4,10 @@ or update, and a dedupe key, so running a task twice queues nothing new."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 
 from communities.models import Community, Membership
 
@@ -12,6 +15,9 @@ from .. import ical
 from ..models import Insight, Meeting, MeetingSeries, Rsvp
 from ..permissions import check_can_attend, check_can_see_place, membership_of
 from .emails import queue_member_email
+
+if TYPE_CHECKING:
+    from members.models import User
 
 
 def _meeting(meeting_id: int) -> Meeting | None:
@@ -55,7 +61,9 @@ def invitations_send(*, meeting_id: int) -> int:
     return queued
 
 
-def _answered(meeting_ids, statuses=("going", "waiting", "maybe")):
+def _answered(
+    meeting_ids: list[int], statuses: tuple[str, ...] = ("going", "waiting", "maybe")
+) -> QuerySet[Rsvp]:
     return (
         Rsvp.objects.filter(meeting_id__in=meeting_ids, status__in=statuses)
         .select_related("user")
@@ -63,7 +71,7 @@ def _answered(meeting_ids, statuses=("going", "waiting", "maybe")):
     )
 
 
-def _may_attend(user, meeting: Meeting) -> bool:
+def _may_attend(user: User, meeting: Meeting) -> bool:
     try:
         check_can_attend(user, meeting, membership=membership_of(user, meeting.community))
     except PermissionDenied:

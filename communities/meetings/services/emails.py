@@ -6,15 +6,19 @@ is their own wall time; calendar files ride along as attachments.
 
 from __future__ import annotations
 
-from django.utils import timezone, translation
+from typing import TYPE_CHECKING
 
-from members.emails import render_email
-from members.services import email_queue
+from django.utils import timezone
+
+from members.emails import email_send
+
+if TYPE_CHECKING:
+    from members.models import User
 
 
 def queue_member_email(
     *,
-    user,
+    user: User,
     template: str,
     context: dict,
     dedupe_key: str,
@@ -26,8 +30,6 @@ def queue_member_email(
 
     series = context.get("series")
     extra = {"series_rule": describe(series.rrule)} if series else {}
-    with translation.override(user.language), timezone.override(user.time_zone):
-        rendered = render_email(template, {"recipient": user, **context, **extra})
     attachments = []
     if ics is not None:
         attachments.append(
@@ -37,13 +39,13 @@ def queue_member_email(
                 "mimetype": f"text/calendar; method={ics_method}; charset=utf-8",
             }
         )
-    email = email_queue(
-        to=user.email,
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        kind=f"meeting_{template.removeprefix('meeting_')}",
-        dedupe_key=dedupe_key,
-        attachments=attachments,
-    )
+    with timezone.override(user.time_zone):
+        email = email_send(
+            template,
+            to=user.email,
+            context={"recipient": user, **context, **extra},
+            language=user.language,
+            dedupe_key=dedupe_key,
+            attachments=attachments,
+        )
     return email is not None

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Membership
+from config.tasks import task_publish_on_commit
 
 from ..models import Insight, Meeting
 from ..permissions import check_can_decide_insight, check_can_write_notes, membership_of
+
+if TYPE_CHECKING:
+    from members.models import User
+    from practices.models import Post
 
 INSIGHT_FIELDS = {
     "experience": ("title", "situation", "tried", "happened", "learned"),
@@ -19,7 +26,9 @@ INSIGHT_FIELDS = {
 
 
 @transaction.atomic
-def meeting_notes_save(*, meeting: Meeting, by, notes: str, note_taker=None) -> Meeting:
+def meeting_notes_save(
+    *, meeting: Meeting, by: User, notes: str, note_taker: User | None = None
+) -> Meeting:
     """Save the notes. Only the team may choose the note-taker (an active member)."""
     membership = membership_of(by, meeting.community)
     check_can_write_notes(by, meeting, membership=membership)
@@ -42,7 +51,7 @@ def meeting_notes_save(*, meeting: Meeting, by, notes: str, note_taker=None) -> 
 
 
 @transaction.atomic
-def insight_propose(*, meeting: Meeting, by, person, kind: str, data: dict) -> Insight:
+def insight_propose(*, meeting: Meeting, by: User, person: User, kind: str, data: dict) -> Insight:
     """Draft an insight attributed to `person`, who is asked to confirm it. Nothing is
     published under anyone's name until they do."""
     check_can_write_notes(by, meeting, membership=membership_of(by, meeting.community))
@@ -61,14 +70,13 @@ def insight_propose(*, meeting: Meeting, by, person, kind: str, data: dict) -> I
         proposed_by=by,
         **{f: (data.get(f) or "").strip() for f in INSIGHT_FIELDS[kind]},
     )
-    from ..tasks import send_insight_request
 
-    send_insight_request.delay_on_commit(insight.pk)
+    task_publish_on_commit("meetings.send_insight_request", insight.pk)
     return insight
 
 
 @transaction.atomic
-def insight_confirm(*, insight: Insight, by, data: dict):
+def insight_confirm(*, insight: Insight, by: User, data: dict) -> Post:
     """The person confirms (and may correct) the insight: it is published as their post,
     linked to the meeting. Their own rights to post in the community apply."""
     from practices import services as practice_services
@@ -97,7 +105,7 @@ def insight_confirm(*, insight: Insight, by, data: dict):
 
 
 @transaction.atomic
-def insight_decline(*, insight: Insight, by) -> Insight:
+def insight_decline(*, insight: Insight, by: User) -> Insight:
     """The person does not want this published under their name."""
     insight = Insight.objects.select_for_update().get(pk=insight.pk)
     check_can_decide_insight(by, insight)

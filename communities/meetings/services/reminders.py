@@ -12,15 +12,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from communities.models import Community
+from config.tasks import task_publish
 
 from ..models import REMINDER_LEAD, Meeting, ReminderDelivery, ReminderKind, Rsvp
 from ..permissions import check_can_attend, membership_of
+
+if TYPE_CHECKING:
+    from members.models import User
 
 # Who is reminded: those coming, and those who might.
 REMINDED = (Rsvp.Status.GOING, Rsvp.Status.MAYBE)
@@ -51,13 +56,12 @@ def due_meetings(*, kind: str, now: datetime) -> list[int]:
 
 def reminders_dispatch(*, now: datetime | None = None) -> int:
     """Enqueue a reminder task per meeting and kind that is due. Claims nothing."""
-    from ..tasks import send_meeting_reminders
 
     now = now or timezone.now()
     published = 0
     for kind in ReminderKind.values:
         for meeting_id in due_meetings(kind=kind, now=now):
-            send_meeting_reminders.delay(meeting_id, kind)
+            task_publish("meetings.send_meeting_reminders", meeting_id, kind)
             published += 1
     return published
 
@@ -68,7 +72,7 @@ class ReminderRun:
     skipped: int = 0
 
 
-def _wants(user, kind: str) -> bool:
+def _wants(user: User, kind: str) -> bool:
     preference = getattr(user, "meeting_reminders", None)
     return preference is None or getattr(preference, kind)
 

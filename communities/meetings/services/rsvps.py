@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.tasks import task_publish_on_commit
+
 from ..models import Meeting, Rsvp
 from ..permissions import check_can_attend, check_can_rsvp, membership_of
+
+if TYPE_CHECKING:
+    from members.models import User
 
 ANSWERS = {"yes", "maybe", "no"}
 
@@ -21,7 +28,7 @@ def _recount(meeting: Meeting) -> int:
 
 
 @transaction.atomic
-def rsvp_set(*, meeting: Meeting, user, answer: str) -> Rsvp:
+def rsvp_set(*, meeting: Meeting, user: User, answer: str) -> Rsvp:
     """Record `user`'s answer. A yes to a full meeting joins the waiting list; a place
     given up (no or maybe after yes) goes to the next person waiting.
 
@@ -92,8 +99,6 @@ def waiting_list_promote(*, meeting: Meeting) -> list[Rsvp]:
         promoted.append(rsvp)
     _recount(meeting)
     if promoted:
-        from ..tasks import send_waiting_list_promotion
-
         for rsvp in promoted:
-            send_waiting_list_promotion.delay_on_commit(rsvp.pk)
+            task_publish_on_commit("meetings.send_waiting_list_promotion", rsvp.pk)
     return promoted

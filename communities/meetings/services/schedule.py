@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Community
+from config.tasks import task_publish_on_commit
 
 from ..models import Audience, Meeting, MeetingSeries, Rsvp
 from ..permissions import check_can_edit_meeting, check_can_schedule_meeting, membership_of
@@ -23,6 +25,9 @@ from ..recurrence import (
     rule_with_until,
     validate_rule,
 )
+
+if TYPE_CHECKING:
+    from members.models import User
 
 # How far ahead a series' meetings exist as rows; a daily task keeps it that far.
 HORIZON = timedelta(days=365)
@@ -60,16 +65,15 @@ def _fields(data: dict) -> dict:
 
 
 def _invite_after_commit(meeting: Meeting) -> None:
-    from ..tasks import send_meeting_invitations
 
-    send_meeting_invitations.delay_on_commit(meeting.pk)
+    task_publish_on_commit("meetings.send_meeting_invitations", meeting.pk)
 
 
 @transaction.atomic
 def meeting_schedule(
     *,
     community: Community,
-    by,
+    by: User,
     data: dict,
     starts_local: datetime,
     time_zone: str,
@@ -181,7 +185,9 @@ def series_extend_all(*, now: datetime | None = None) -> int:
     return created
 
 
-def _people_to_tell(meetings, statuses=("going", "waiting", "maybe")):
+def _people_to_tell(
+    meetings: list[Meeting], statuses: tuple[str, ...] = ("going", "waiting", "maybe")
+) -> QuerySet[Rsvp]:
     return (
         Rsvp.objects.filter(meeting__in=meetings, status__in=statuses)
         .select_related("user", "meeting")
@@ -190,16 +196,15 @@ def _people_to_tell(meetings, statuses=("going", "waiting", "maybe")):
 
 
 def _notify_update(meeting: Meeting) -> None:
-    from ..tasks import send_meeting_update
 
-    send_meeting_update.delay_on_commit(meeting.pk, meeting.sequence)
+    task_publish_on_commit("meetings.send_meeting_update", meeting.pk, meeting.sequence)
 
 
 @transaction.atomic
 def meeting_update(
     *,
     meeting: Meeting,
-    by,
+    by: User,
     data: dict,
     starts_local: datetime,
     scope: str = "this",
@@ -258,7 +263,7 @@ def meeting_update(
     return meeting
 
 
-def _update_following(*, meeting: Meeting, fields: dict, start_time) -> Meeting:
+def _update_following(*, meeting: Meeting, fields: dict, start_time: time) -> Meeting:
     old = MeetingSeries.objects.select_for_update().get(pk=meeting.series_id)
     zone = old.time_zone
     first_slot = old.meetings.order_by("original_start").values_list("original_start", flat=True)[0]
@@ -294,7 +299,9 @@ def _update_following(*, meeting: Meeting, fields: dict, start_time) -> Meeting:
     )
 
 
-def _move_rows(*, old, series, since, fields, pk) -> Meeting:
+def _move_rows(
+    *, old: MeetingSeries, series: MeetingSeries, since: datetime, fields: dict, pk: int
+) -> Meeting:
     zone = series.time_zone
     now = timezone.now()
     rows = list(
@@ -334,14 +341,15 @@ def _move_rows(*, old, series, since, fields, pk) -> Meeting:
 
     for row in rows:
         waiting_list_promote(meeting=row)
-    from ..tasks import send_series_update
 
-    send_series_update.delay_on_commit(series.pk, series.sequence, [r.pk for r in rows])
+    task_publish_on_commit(
+        "meetings.send_series_update", series.pk, series.sequence, [r.pk for r in rows]
+    )
     return next(r for r in rows if r.pk == pk)
 
 
 @transaction.atomic
-def meeting_cancel(*, meeting: Meeting, by) -> Meeting:
+def meeting_cancel(*, meeting: Meeting, by: User) -> Meeting:
     """Cancel one meeting (or one occurrence). The people who said yes, and those on
     the waiting list, get a cancellation with the same UID. Safe to run twice."""
     meeting = (
@@ -360,7 +368,6 @@ def meeting_cancel(*, meeting: Meeting, by) -> Meeting:
         updated_at=now,
     )
     meeting.refresh_from_db()
-    from ..tasks import send_meeting_cancellation
 
-    send_meeting_cancellation.delay_on_commit(meeting.pk)
+    task_publish_on_commit("meetings.send_meeting_cancellation", meeting.pk)
     return meeting
