@@ -469,20 +469,26 @@ def feed_mine(request, token):
 
 @require_GET
 def feed_community(request, token, slug):
-    """A community's calendar for one of its members; empty once they are not one."""
+    """A community's calendar for one of its members; empty once they are not one.
+
+    A slug the owner may not see gives the same empty calendar as one that does not
+    exist, so the address reveals nothing about hidden communities.
+    """
     from communities.models import Community
 
     owner = feed_token_owner(token=token, purpose=FeedPurpose.CALENDAR)
     if owner is None:
         raise Http404
-    community = get_object_or_404(Community.objects.only("pk", "name", "slug"), slug=slug)
+    community = Community.objects.visible_to(owner).only("pk", "name").filter(slug=slug).first()
     meetings = (
         Meeting.objects.for_member(owner)
         .filter(community=community, ends_at__gte=_feed_window())
         .select_related("community", "series")
         .order_by("starts_at")
+        if community
+        else Meeting.objects.none()
     )
-    return _feed(meetings, owner, community.name)
+    return _feed(meetings, owner, community.name if community else _("Meetings"))
 
 
 @login_required

@@ -144,3 +144,21 @@ def test_a_feed_has_a_fixed_query_budget(
     url = feed_url(member)
     with django_assert_max_num_queries(6):
         assert client.get(url).status_code == 200
+
+
+def test_a_community_feed_of_a_hidden_community_reveals_nothing(client, member):
+    hidden = CommunityFactory(hidden=True, name="Secret circle")
+    facilitator = MembershipFactory(community=hidden, facilitator=True).user
+    services.meeting_schedule(
+        community=hidden,
+        by=facilitator,
+        data=meeting_data(title="Secret clinic"),
+        starts_local=next_local(),
+        time_zone=BERLIN,
+        invite=False,
+    )
+    response = client.get(feed_url(member, hidden))
+    missing = client.get(feed_url(member).replace("mine.ics", "c/no-such-community.ics"))
+    assert response.status_code == missing.status_code == 200
+    assert b"Secret" not in response.content
+    assert parse(response.content).walk("VEVENT") == []
