@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "csp",
     "members",
     "communities",
+    "communities.meetings",
     "practices",
     "config.apps.OpsConfig",
     # Demo data last: it may import every app, and nothing imports it.
@@ -325,6 +326,14 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-digests": {
         "task": "members.dispatch_digests",
         "schedule": crontab(minute="*/15"),
+    },
+    "dispatch-meeting-reminders": {
+        "task": "meetings.dispatch_reminders",
+        "schedule": crontab(minute="*/5"),
+    },
+    "extend-meeting-series": {
+        "task": "meetings.extend_series",
+        "schedule": crontab(hour=3, minute=41),
     },
 }
 # Digest emails go out at this hour of each member's morning, in their time zone.

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import digests, outbox
+from .feed_tokens import FeedToken
 from .models import DigestDelivery, Notification, NotificationSetting, OutboundEmail, User
 
 
@@ -145,3 +146,16 @@ class DigestDeliveryAdmin(admin.ModelAdmin):
             % count,
             messages.SUCCESS,
         )
+
+
+@admin.register(FeedToken)
+class FeedTokenAdmin(admin.ModelAdmin):
+    """Secret feed addresses: staff revoke them by deleting; the token stays unseen."""
+
+    list_display = ["user", "purpose", "created_at", "revoked_at"]
+    list_filter = ["purpose", "revoked_at"]
+    search_fields = ["user__email", "user__display_name"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+    exclude = ["token"]
+    readonly_fields = ["created_at"]

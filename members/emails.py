@@ -39,6 +39,7 @@ def email_send(
     language: str | None = None,
     dedupe_key: str | None = None,
     headers: dict[str, str] | None = None,
+    attachments: list[dict[str, str]] | None = None,
 ) -> OutboundEmail | None:
     """Render the email called `name` (in `language`, when given) and queue it in the outbox.
 
@@ -55,6 +56,7 @@ def email_send(
         headers=headers,
         kind=kind or name,
         dedupe_key=dedupe_key,
+        attachments=attachments,
     )
 
 

@@ -116,6 +116,12 @@ class OutboundEmail(models.Model):
     body_html = models.TextField(_("HTML body"), blank=True)
     from_email = models.CharField(_("from"), max_length=255)
     headers = models.JSONField(_("headers"), default=dict, blank=True)
+    attachments = models.JSONField(
+        _("attachments"),
+        default=list,
+        blank=True,
+        help_text=_("[{filename, content, mimetype}]: text attachments such as calendar files."),
+    )
     kind = models.CharField(_("kind"), max_length=80, default="account", db_index=True)
     dedupe_key = models.CharField(
         _("deduplication key"),
@@ -301,3 +307,7 @@ class DigestDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.period} ({self.status})"
+
+
+# Secret feed addresses live in their own module; imported here so Django registers them.
+from .feed_tokens import FeedToken  # noqa: E402,F401

@@ -30,6 +30,7 @@ def email_queue(
     headers: dict[str, str] | None = None,
     kind: str = "account",
     dedupe_key: str | None = None,
+    attachments: list[dict[str, str]] | None = None,
 ) -> OutboundEmail | None:
     """Record an email in the outbox and hand it to a worker once the transaction commits.
 
@@ -47,6 +48,7 @@ def email_queue(
                 headers=headers or {},
                 kind=kind,
                 dedupe_key=dedupe_key,
+                attachments=attachments or [],
             )
     except IntegrityError:
         if dedupe_key and OutboundEmail.objects.filter(dedupe_key=dedupe_key).exists():
@@ -104,6 +106,8 @@ def email_deliver(*, email_id: int) -> str:
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
+    for attachment in email.attachments:
+        message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
     try:
         message.send()
     except Exception as exc:

@@ -13,14 +13,17 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from communities.meetings import services as meeting_services
 from communities.models import Community, Membership, Rule
 from members.digests import unsubscribe_token
+from members.feed_tokens import FeedPurpose, feed_token_for
 from members.models import Notification, NotificationKind
 from practices.models import Comment, Post
 from tests.factories import (
@@ -462,6 +465,66 @@ TABLE.update(
             data={"account": "__member_connection__"},
             refused=(200, 302, 403, 404, 405),
         ),
+def team_page(role, vis):
+    """Scheduling, editing and notes: facilitators and core members of the community;
+    other readers are refused, the rest get 404."""
+    if role == "anonymous":
+        return 302
+    if not readable(role, vis):
+        return 404
+    return 200 if role in ("facilitator", "core") else 403
+
+
+def own_insight(role, vis):
+    """An insight waits for the consent of the person it is attributed to ("member");
+    for everyone else it does not exist."""
+    if role == "anonymous":
+        return 302
+    return 200 if role == "member" else 404
+
+
+MEETING_DAY = (date.today() + timedelta(days=10)).isoformat()
+MEETING_FORM = {
+    "title": "Case clinic",
+    "date": MEETING_DAY,
+    "time": "19:00",
+    "duration_minutes": "60",
+    "audience": "members",
+}
+TABLE.update(
+    {
+        "meetings:community_list": Entry(content_page),
+        "meetings:detail": Entry(content_page),
+        "meetings:ics": Entry(content_page),
+        "meetings:series_ics": Entry(content_page),
+        "meetings:schedule": Entry(
+            team_page,
+            may_write=only("facilitator", "core"),
+            data={**MEETING_FORM, "time_zone": "Europe/Berlin", "repeat": "once"},
+        ),
+        "meetings:edit": Entry(
+            team_page,
+            may_write=only("facilitator", "core"),
+            data={**MEETING_FORM, "title": "Moved", "scope": "this"},
+        ),
+        "meetings:cancel": Entry(post_only, may_write=only("facilitator", "core"), data={}),
+        "meetings:rsvp": Entry(post_only, may_write=active_members, data={"answer": "yes"}),
+        "meetings:notes": Entry(
+            team_page, may_write=only("facilitator", "core"), data={"notes": "We met."}
+        ),
+        "meetings:mine": Entry(signed_in),
+        "meetings:insight": Entry(
+            own_insight, may_write=only("member"), data={"action": "decline"}
+        ),
+        "meetings:settings": Entry(
+            signed_in,
+            may_write=lambda role, vis: role != "anonymous",
+            data={"action": "reminders", "hour_before": "on"},
+        ),
+        # The secret address (of "member") is the authorisation, like the unsubscribe link:
+        # whoever holds it gets that member's calendar, signed in or not.
+        "meetings:feed_mine": Entry(everyone),
+        "meetings:feed_community": Entry(everyone),
     }
 )
 
@@ -519,6 +582,23 @@ def build_world() -> World:
         )
         post.tags.set(["handover"])
         comment = Comment.objects.create(post=post, author=users["core"], body="Thanks!")
+        first = datetime.combine(date.today() + timedelta(days=7), time(19, 0))
+        meeting = meeting_services.meeting_schedule(
+            community=community,
+            by=users["facilitator"],
+            data={"title": "Case clinic", "place": "Room 4", "duration_minutes": 60},
+            starts_local=first,
+            time_zone="Europe/Berlin",
+            rule=f"FREQ=WEEKLY;UNTIL={first + timedelta(days=21):%Y%m%d}T235959",
+            invite=False,
+        )
+        insight = meeting_services.insight_propose(
+            meeting=meeting,
+            by=users["facilitator"],
+            person=users["member"],
+            kind="challenge",
+            data={"title": "Night staffing", "situation": "Two nurses, thirty beds."},
+        )
         communities[vis] = community
         objects[vis] = {
             "rule": community.rules.first(),
@@ -527,6 +607,8 @@ def build_world() -> World:
             "membership": membership,
             "post": post,
             "comment": comment,
+            "meeting": meeting,
+            "insight": insight,
         }
     # "member" signs in through the provider too (and has a password, so may disconnect).
     SocialAccount.objects.create(user=users["member"], provider="corp", uid="member-at-corp")
@@ -542,6 +624,9 @@ def url_for(name: str, pattern_params: list[str], world: World, vis: str) -> str
             kwargs["slug"] = community.slug
         elif param == "token" and name == "members:digest_unsubscribe":
             kwargs["token"] = unsubscribe_token(world.users["member"].pk)
+        elif param == "token" and name.startswith("meetings:feed_"):
+            member = world.users["member"]
+            kwargs["token"] = feed_token_for(user=member, purpose=FeedPurpose.CALENDAR).token
         elif param == "token":
             kwargs["token"] = obj["invitation"].token
         elif param == "tag":
@@ -592,6 +677,10 @@ def _pk_for(name: str, world: World, vis: str) -> int:
         return notification.pk
     if name == "members:profile":
         return world.users["member"].pk
+    if name == "meetings:insight":
+        return obj["insight"].pk
+    if name.startswith("meetings:"):
+        return obj["meeting"].pk
     raise AssertionError(f"No object for {name}")
 
 
@@ -624,7 +713,7 @@ def test_every_url_pattern_has_an_entry_in_the_access_table():
 def _fingerprint() -> str:
     """A digest of every row the site's writes could touch."""
     digest = hashlib.sha256()
-    for app in ("communities", "practices", "members", "taggit", "socialaccount"):
+    for app in ("communities", "meetings", "practices", "members", "taggit", "socialaccount"):
         for model in apps.get_app_config(app).get_models():
             rows = model.objects.order_by("pk").values()
             for row in rows:

@@ -24,6 +24,14 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from taggit.models import Tag
 
+from communities.meetings.models import (
+    Insight,
+    Meeting,
+    MeetingSeries,
+    ReminderDelivery,
+    ReminderPreference,
+    Rsvp,
+)
 from communities.models import (
     CharterAcceptance,
     Community,
@@ -34,6 +42,7 @@ from communities.models import (
     Rule,
     StageChange,
 )
+from members.feed_tokens import FeedToken
 from members.models import (
     DigestDelivery,
     Notification,
@@ -59,11 +68,17 @@ from tests.factories import (
     UserFactory,
 )
 
-OUR_APPS = ("members", "communities", "practices")
+OUR_APPS = ("members", "communities", "meetings", "practices")
 # Models whose changelist has no filter, and why. Empty: every one of ours has filters.
 NO_FILTER_BECAUSE: dict[str, str] = {}
 # Records of what happened: staff look, nobody changes them.
-AUDIT_MODELS = [ModerationAction, MembershipEvent, StageChange, CharterAcceptance]
+AUDIT_MODELS = [
+    ModerationAction,
+    MembershipEvent,
+    StageChange,
+    CharterAcceptance,
+    ReminderDelivery,
+]
 LINKED_MODELS = {"members.user", "communities.community", "practices.post", "practices.comment"}
 CHANGELIST_QUERY_BUDGET = 12
 _numbers = itertools.count(1)
@@ -249,6 +264,40 @@ def populate() -> None:
     DigestDelivery.objects.create(
         user=member, period=f"weekly:{n}", since=now - timedelta(days=7), email=email
     )
+    series = MeetingSeries.objects.create(
+        community=community,
+        title=f"Clinic {n}",
+        time_zone="Europe/Berlin",
+        start_date=now.date(),
+        start_time=now.time(),
+        rrule="FREQ=WEEKLY",
+        created_by=facilitator,
+    )
+    meeting = Meeting.objects.create(
+        community=community,
+        series=series,
+        original_start=now,
+        title=f"Clinic {n}",
+        starts_at=now,
+        ends_at=now + timedelta(hours=1),
+        time_zone="Europe/Berlin",
+        note_taker=member,
+        created_by=facilitator,
+    )
+    Rsvp.objects.create(meeting=meeting, user=member, status="going")
+    ReminderPreference.objects.create(user=member, day_before=False)
+    ReminderDelivery.objects.create(
+        meeting=meeting, user=member, kind="hour_before", starts_at=meeting.starts_at
+    )
+    Insight.objects.create(
+        meeting=meeting,
+        person=member,
+        kind="experience",
+        title=f"Insight {n}",
+        post=post,
+        proposed_by=facilitator,
+    )
+    FeedToken.objects.create(user=member, purpose="calendar", token=f"token-{n}")
     Group.objects.create(name=f"Group {n}")
     TOTP.activate(member, generate_totp_secret())
     interval, _created = IntervalSchedule.objects.get_or_create(every=n, period="days")

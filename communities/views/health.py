@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from .. import charts
 from ..access import access_community
 from ..health import PERIODS, Health, community_health, parse_period
+from ..meetings.health import attendance_chart
 from ..models import Community, Membership
 from ..permissions import check_can_view_health
 from .manage import manage_context
@@ -156,6 +157,7 @@ def health(request, slug: str):
         periods=PERIODS,
         outcomes=[(k, OUTCOME_LABELS[k], n) for k, n in _outcome_items(report)],
         median_first_answer=format_duration(report.median_first_answer),
+        attendance=attendance_chart(community, since=report.since),
     )
     return render(request, "communities/manage/health.html", context)
 
