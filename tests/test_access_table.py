@@ -465,6 +465,10 @@ TABLE.update(
             data={"account": "__member_connection__"},
             refused=(200, 302, 403, 404, 405),
         ),
+    }
+)
+
+
 def team_page(role, vis):
     """Scheduling, editing and notes: facilitators and core members of the community;
     other readers are refused, the rest get 404."""
