@@ -50,10 +50,13 @@ def database_url(size: str) -> str:
 
 
 def fingerprint(size: str) -> str:
-    """Changes when the schema (any migration) or the dataset builder changes."""
-    digest = hashlib.sha256(size.encode())
+    """Changes when the schema (any migration) or the dataset's version changes
+    (`DATA_VERSION` in datasets.py, bumped with what the builder writes); S also
+    follows the demo data."""
+    from benchmarks.datasets import DATA_VERSION
+
+    digest = hashlib.sha256(f"{size}:{DATA_VERSION}".encode())
     files = sorted(BASE_DIR.glob("*/migrations/*.py"))
-    files += [BASE_DIR / "benchmarks" / name for name in ("datasets.py", "text.py")]
     if size == "S":
         files += sorted(BASE_DIR.glob("*/demo*.py")) + sorted(BASE_DIR.glob("*/demo/*.py"))
     for path in files:
@@ -152,7 +155,7 @@ def pages_for(m: dict) -> list[Page]:
         ("search-common", f"/search/?q={quote_plus(search['common'])}", both),
         ("tag", f"/tags/{m['tag']}/", ("anon",)),
         ("lessons", "/lessons/", ("anon",)),
-        ("profile", f"/members/{m['author_id']}/", ("anon",)),
+        ("profile", f"/members/{m['author_id']}/", ("member",)),
         ("notifications", "/notifications/", ("member",)),
     ]
     return [Page(name, path, role) for name, path, roles in table for role in roles]
@@ -178,13 +181,21 @@ def cookie(page: Page, manifest: dict) -> str | None:
     return f"sessionid={manifest['session']}" if page.role == "member" else None
 
 
+class _KeepRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect is the page's answer (e.g. to sign in), not followed
+
+
+_no_redirects = urllib.request.build_opener(_KeepRedirects)
+
+
 def fetch(url: str, cookie_header: str | None) -> tuple[int, int, int | None]:
     """One request: status, HTML bytes, queries (from the bench middleware's header)."""
     request = urllib.request.Request(url)
     if cookie_header:
         request.add_header("Cookie", cookie_header)
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with _no_redirects.open(request, timeout=60) as response:
             body = response.read()
             queries = response.headers.get("X-Bench-Queries")
             return response.status, len(body), int(queries) if queries else None

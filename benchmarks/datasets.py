@@ -634,9 +634,12 @@ def manifest(extra: dict) -> dict:
     )
     published = Post.objects.filter(community=main, status="published", hidden_at__isnull=True)
     posts = extra.get("posts_with_comments") or {}
-    for n in ("5", "50", "200"):
+    for n in ("200", "50", "5"):
         if n not in posts:
-            near = published.annotate(d=Func(F("comment_count") - int(n), function="ABS"))
+            # Small datasets have no such post: the nearest one not chosen yet.
+            near = published.exclude(pk__in=posts.values()).annotate(
+                d=Func(F("comment_count") - int(n), function="ABS")
+            )
             posts[n] = near.order_by("d", "-published_at").values_list("pk", flat=True).first()
     tag = (
         PostTag.objects.filter(content_object__community=main)

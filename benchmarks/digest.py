@@ -54,7 +54,7 @@ def run_digests(members: int) -> dict:
 
     from config.celery import app
     from members import digests
-    from members.models import OutboundEmail
+    from members.models import DigestDelivery, OutboundEmail
     from members.tasks import send_digest_batch
 
     app.conf.task_always_eager = True
@@ -76,12 +76,16 @@ def run_digests(members: int) -> dict:
     elapsed = time.perf_counter() - started
     statuses = dict(OutboundEmail.objects.order_by().values_list("status").annotate(n=Count("pk")))
     sent = statuses.get("sent", 0)
+    deliveries = dict(
+        DigestDelivery.objects.order_by().values_list("status").annotate(n=Count("pk"))
+    )
     return {
         "members": members - max(left, 0),
         "batches": batches,
         "batch_size": settings.DIGEST_BATCH_SIZE,
         "emails_sent": sent,
         "outbox": statuses,
+        "deliveries": deliveries,
         "seconds": round(elapsed, 2),
         "emails_per_second": round(sent / elapsed, 1) if elapsed else None,
         "queries": queries["n"],
