@@ -33,7 +33,7 @@ WEB_PORT = 18310
 SMTP_PORT = 18325
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-DEFAULT_DURATION = {"S": 3, "M": 10, "L": 10}
+DEFAULT_DURATION = {"S": 2, "M": 10, "L": 10}
 DEFAULT_DIGEST_MEMBERS = {"S": 100, "M": 5_000, "L": 100_000}
 
 
@@ -503,7 +503,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--duration",
         type=float,
-        help="seconds of wrk per page per round (default 10; 3 at S)",
+        help="seconds of wrk per page per round (default 10; 2 at S)",
     )
     parser.add_argument("--rebuild", action="store_true", help="build the datasets again")
     parser.add_argument("--no-pages", action="store_true", help="skip the pages table")
