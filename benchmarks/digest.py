@@ -1,7 +1,7 @@
 """Digest throughput: the weekly digest to N members through the real code path.
 
-Batches are published the way `members.dispatch_digests` publishes them
-(`send_digest_batch.delay_on_commit`), with Celery eager: each batch claims, renders and
+Batches are published the way `members.dispatch_digests` publishes them (by task
+name, on commit), with Celery eager: each batch claims, renders and
 queues through the outbox, and each queued email is delivered by `members.deliver_email`
 over SMTP to the bench's local sink. The reference renders a small template pair and
 sends the same kind of message (text and HTML parts, headers) over SMTP the same way,
@@ -53,9 +53,9 @@ def run_digests(members: int) -> dict:
     from django.utils import timezone
 
     from config.celery import app
+    from config.tasks import task_publish_on_commit
     from members import digests
     from members.models import DigestDelivery, OutboundEmail
-    from members.tasks import send_digest_batch
 
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
@@ -68,7 +68,9 @@ def run_digests(members: int) -> dict:
     with counted_queries() as queries:
         for batch in digests.due_batches(now, ignore_schedule=True):
             ids = batch.user_ids[:left]
-            send_digest_batch.delay_on_commit(ids, batch.period, batch.since.isoformat())
+            task_publish_on_commit(
+                "members.send_digest_batch", ids, batch.period, batch.since.isoformat()
+            )
             batches += 1
             left -= len(ids)
             if left <= 0:
