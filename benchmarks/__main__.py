@@ -58,7 +58,7 @@ def fingerprint(size: str) -> str:
     digest = hashlib.sha256(f"{size}:{DATA_VERSION}".encode())
     files = sorted(BASE_DIR.glob("*/migrations/*.py"))
     if size == "S":
-        files += sorted(BASE_DIR.glob("*/demo*.py")) + sorted(BASE_DIR.glob("*/demo/*.py"))
+        files += sorted(BASE_DIR.glob("*/demo*.py")) + sorted(BASE_DIR.glob("demo/**/*.py"))
     for path in files:
         digest.update(str(path.relative_to(BASE_DIR)).encode())
         digest.update(path.read_bytes())

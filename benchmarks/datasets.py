@@ -139,9 +139,9 @@ def indexes_dropped(tables: list[str]):
 
 def build_small() -> None:
     """The demo data, as `make run` loads it."""
-    from django.core.management import call_command, load_command_class
+    from django.core.management import call_command, get_commands, load_command_class
 
-    command = load_command_class("members", "seed_demo")
+    command = load_command_class(get_commands()["seed_demo"], "seed_demo")
     parser = command.create_parser("manage.py", "seed_demo")
     force = any("--force" in action.option_strings for action in parser._actions)
     call_command("seed_demo", *(["--force"] if force else []), verbosity=0)
