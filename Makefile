@@ -30,8 +30,9 @@ fmt: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: setup ## Timings live here, never in tests
-	$(BIN)/python -m benchmarks
+bench: setup ## Served pages under wrk, digests; never part of the tests (README: Benchmarks)
+	@bash scripts/wrk.sh
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 setup: install services db
 
