@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import prefetch_related_objects
 from django.shortcuts import render
 
 from config.htmx import login_url
@@ -53,6 +54,15 @@ def _recent_posts(user, community: Community) -> dict:
     from practices.models import Post
 
     visible = Post.objects.visible_to(user)
-    pinned = list(visible.filter(community=community).pinned().with_list_related()[:RECENT_POSTS])
-    recent = list(visible.for_feed(community).filter(is_pinned=False)[:RECENT_POSTS])
+    pinned = list(
+        visible.filter(community=community)
+        .pinned()
+        .with_list_related()
+        .prefetch_related(None)[:RECENT_POSTS]
+    )
+    recent = list(
+        visible.for_feed(community).filter(is_pinned=False).prefetch_related(None)[:RECENT_POSTS]
+    )
+    # One query for the topics of both lists.
+    prefetch_related_objects([*pinned, *recent], "tags")
     return {"pinned_posts": pinned, "recent_posts": recent}
