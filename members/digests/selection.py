@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils import timezone
+
+from communities.meetings.selectors import upcoming_meetings_for
 from communities.models import Community, Membership
 from config.links import absolute_url
 from practices.models import Post
@@ -69,6 +72,8 @@ class Digest:
     you_could_help: list[HelpItem] = field(default_factory=list)
     notifications: list[NotificationItem] = field(default_factory=list)
     sections: list[CommunitySection] = field(default_factory=list)
+    # What is coming next in the member's communities: shown, never a reason to send.
+    upcoming_meetings: list = field(default_factory=list)
 
     @property
     def item_count(self) -> int:
@@ -210,4 +215,6 @@ def digest_for(user: User, communities_content: CommunityContentCache, since: da
             )
         )
     digest.notifications = digest.notifications[:SHOWN_NOTIFICATIONS]
+    if not digest.is_empty:
+        digest.upcoming_meetings = upcoming_meetings_for(user, help_tags.keys(), timezone.now())
     return digest

@@ -187,3 +187,57 @@ def test_a_long_section_shows_five_items_and_counts_the_rest(window):
     assert len(section.experiences) == 5
     assert section.more == 3
     assert section.item_count == 8
+
+
+def test_the_digest_shows_what_is_coming_next_in_the_members_communities(window):
+    from datetime import datetime
+
+    from communities.meetings.services.schedule import meeting_schedule
+    from members.digests.rendering import render_digest
+
+    since, _until = window
+    community = build.community()
+    hidden = build.community("Hidden elsewhere", visibility=Community.Visibility.HIDDEN)
+    reader = build.member(community)
+    build.experience(community, title="Bedside handover")
+    next_week = (timezone.now() + timedelta(days=7)).date()
+    for where, title in ((community, "Monthly case clinic"), (hidden, "Hidden planning")):
+        facilitator = where.memberships.facilitators().first().user
+        meeting_schedule(
+            community=where,
+            by=facilitator,
+            data={"title": title, "duration_minutes": 60, "audience": "members"},
+            starts_local=datetime.combine(next_week, datetime.min.time()).replace(hour=18),
+            time_zone="Europe/Berlin",
+            invite=False,
+        )
+
+    digest = digest_now(reader, since)
+    email = render_digest(reader, digest, "weekly:2026-W49")
+
+    assert [m.title for m in digest.upcoming_meetings] == ["Monthly case clinic"]
+    assert "Monthly case clinic" in email.html and "Monthly case clinic" in email.text
+    assert "Hidden planning" not in email.html + email.text
+
+
+def test_upcoming_meetings_alone_send_no_digest(window):
+    from datetime import datetime
+
+    from communities.meetings.services.schedule import meeting_schedule
+
+    since, _until = window
+    community = build.community()
+    reader = build.member(community)
+    facilitator = community.memberships.facilitators().first().user
+    meeting_schedule(
+        community=community,
+        by=facilitator,
+        data={"title": "Monthly case clinic", "duration_minutes": 60, "audience": "members"},
+        starts_local=datetime.now().replace(hour=18) + timedelta(days=3),
+        time_zone="Europe/Berlin",
+        invite=False,
+    )
+
+    digest = digest_now(reader, since)
+
+    assert digest.is_empty and digest.upcoming_meetings == []
