@@ -161,7 +161,7 @@ def invitation_check(*, invitation: Invitation, user: User) -> None:
     ).exists():
         raise ValidationError(
             _("This invitation was sent to %(email)s. Sign in with that address to accept it.")
-            % {"email": invitation.email}
+            % {"email": invitation.masked_email}
         )
     membership = Membership.objects.filter(community=invitation.community, user=user).first()
     if membership and membership.status == Membership.Status.BANNED:

@@ -165,7 +165,7 @@ def test_invitation_is_single_use_and_bound_to_its_email(launched, facilitator):
     assert invitation.expires_at - invitation.created_at == timedelta(days=14)
     assert invitation.get_absolute_url() in queued_to("invitee@practica.test")[-1].body_text
 
-    with pytest.raises(ValidationError, match="sent to invitee@practica.test"):
+    with pytest.raises(ValidationError, match=r"sent to i\*\*\*@p\*\*\*\.test"):
         services.invitation_accept(invitation=invitation, user=stranger, accepted_rules=True)
     membership = services.invitation_accept(
         invitation=invitation, user=invitee, accepted_rules=True
