@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -17,7 +18,7 @@ from communities.permissions import JoinState, check_can_contribute, join_state
 from config.permissions import can
 from members.models import Notification, OutboundEmail
 from members.notifications import send_notification_emails
-from tests.factories import UserFactory
+from tests.factories import CommunityFactory, UserFactory
 
 
 def queued_to(address: str) -> list[OutboundEmail]:
@@ -41,7 +42,27 @@ def test_creator_becomes_first_facilitator_of_a_planned_community(planned, facil
 def test_slug_is_unique_per_name(facilitator):
     a = services.community_create(user=facilitator, name="Same", challenge="x", kind="practice")
     b = services.community_create(user=facilitator, name="Same", challenge="x", kind="practice")
-    assert a.slug == "same" and b.slug == "same-2"
+    assert a.slug != b.slug
+    assert a.slug.startswith("same-") and b.slug.startswith("same-")
+
+
+@pytest.mark.parametrize("stage", ["planning", "hidden"])
+def test_a_new_slug_does_not_tell_that_a_hidden_community_has_the_name(facilitator, stage):
+    """The slug has the same shape whether or not a community the creator cannot see
+    already uses the name: no `x-2` revealing that `x` exists."""
+    if stage == "planning":
+        CommunityFactory(name="Night audit", slug="night-audit", planning=True)
+    else:
+        CommunityFactory(name="Night audit", slug="night-audit", hidden=True)
+    creator = UserFactory()
+    taken = services.community_create(
+        user=creator, name="Night audit", challenge="x", kind="practice"
+    )
+    free = services.community_create(user=creator, name="Day audit", challenge="x", kind="practice")
+
+    shape = re.compile(r"^[a-z-]+-[a-z0-9]{6}$")
+    assert shape.match(taken.slug) and shape.match(free.slug)
+    assert taken.slug.startswith("night-audit-") and free.slug.startswith("day-audit-")
 
 
 def test_launch_is_refused_while_fundamentals_are_missing(planned, facilitator):
