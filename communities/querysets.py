@@ -164,3 +164,23 @@ class InvitationQuerySet(models.QuerySet):
         return self.annotate(email_lower=Lower("email")).filter(
             email_lower__in=_verified_emails(user).annotate(e=Lower("email")).values("e")
         )
+
+
+def profiles_visible_to(user: User) -> models.QuerySet:
+    """Active accounts whose profile `user` may open: their own, and people who share an
+    active membership in some community with them (staff: everyone). Nobody walks the
+    whole member list by counting ids."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Membership
+
+    people = get_user_model().objects.filter(is_active=True)
+    if not user.is_authenticated:
+        return people.none()
+    if user.is_staff:
+        return people
+    shared = Membership.objects.active().filter(
+        user=OuterRef("pk"),
+        community__in=Membership.objects.active().filter(user=user).values("community"),
+    )
+    return people.filter(Q(pk=user.pk) | Q(Exists(shared)))

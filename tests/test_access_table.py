@@ -194,7 +194,10 @@ TABLE: dict[str, Entry] = {
         may_write=lambda role, vis: role != "anonymous",
         data={"display_name": "Changed", "time_zone": "UTC", "language": "en"},
     ),
-    "members:profile": Entry(signed_in),
+    # "member"'s profile: for people who share a community with them, and staff.
+    "members:profile": Entry(
+        lambda role, vis: 302 if role == "anonymous" else 200 if role in ACTIVE | {"staff"} else 404
+    ),
     "communities:directory": Entry(everyone),
     "communities:mine": Entry(signed_in),
     "communities:create": Entry(

@@ -187,4 +187,4 @@ def test_outsiders_see_no_trace_of_a_members_only_community_s_content(
         assert EXPERIENCE["title"] not in page, url
         assert "Private circle" not in page, url
     profile = client.get(reverse("members:profile", args=[writer.pk]))
-    assert profile.context["experience_count"] == 0
+    assert profile.status_code == 404  # no community in common: no profile at all
