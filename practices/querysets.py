@@ -41,16 +41,23 @@ class PostQuerySet(models.QuerySet):
         facilitated = Community.objects.facilitated_by(user).values("pk")
         return qs.filter(Q(hidden_at__isnull=True) | Q(author=user) | Q(community__in=facilitated))
 
+    def _own_in_readable(self, user: User) -> PostQuerySet:
+        """`user`'s posts in communities whose content they may still read: a banned or
+        removed author keeps no door into a hidden community through their drafts."""
+        from communities.models import Community
+
+        return self.filter(author=user, community__in=Community.objects.readable_by(user))
+
     def drafts_of(self, user: User) -> PostQuerySet:
         if not user.is_authenticated:
             return self.none()
-        return self.filter(status=self.model.Status.DRAFT, author=user)
+        return self._own_in_readable(user).filter(status=self.model.Status.DRAFT)
 
     def pending_of(self, user: User) -> PostQuerySet:
         """`user`'s posts that wait for a facilitator's approval (pre-moderation)."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(status=self.model.Status.PENDING, author=user)
+        return self._own_in_readable(user).filter(status=self.model.Status.PENDING)
 
     def pending_visible_to(self, user: User) -> PostQuerySet:
         """Posts waiting for approval that `user` may open: their own, and those waiting
@@ -63,7 +70,8 @@ class PostQuerySet(models.QuerySet):
         if user.is_staff:
             return qs
         facilitated = Community.objects.facilitated_by(user).values("pk")
-        return qs.filter(Q(author=user) | Q(community__in=facilitated))
+        readable = Community.objects.readable_by(user).values("pk")
+        return qs.filter(Q(author=user, community__in=readable) | Q(community__in=facilitated))
 
     def seed_experiences(self, community: Community) -> PostQuerySet:
         """Published experiences in `community`: the launch checklist wants at least one."""
