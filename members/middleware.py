@@ -55,15 +55,23 @@ class MemberPreferencesMiddleware:
 
 
 class StaffAdminRequiresMFAMiddleware:
-    """Staff reach the Django admin only with two-factor authentication set up."""
+    """Staff reach the Django admin only with two-factor authentication set up.
+
+    The admin is recognised by the resolved view's namespace, not by the path, so the
+    check holds when the site is served under a prefix (SCRIPT_NAME)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.admin_prefix = reverse("admin:index")
 
     def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None or "admin" not in match.namespaces:
+            return None
         user = request.user
-        if request.path.startswith(self.admin_prefix) and user.is_authenticated and user.is_staff:
+        if user.is_authenticated and user.is_staff:
             from allauth.mfa.utils import is_mfa_enabled
 
             if not is_mfa_enabled(user):
@@ -72,4 +80,4 @@ class StaffAdminRequiresMFAMiddleware:
                     _("Set up two-factor authentication before you open the administration."),
                 )
                 return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
-        return self.get_response(request)
+        return None
