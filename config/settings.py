@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "members.middleware.StaffMFASessionMiddleware",
     "members.middleware.StaffAdminRequiresMFAMiddleware",
 ]
 

@@ -8,6 +8,8 @@ from django.utils import timezone, translation
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 
+from config.privilege import mark_mfa_session
+
 
 class MemberPreferencesMiddleware:
     """Show pages in the signed-in member's time zone and preferred language.
@@ -81,3 +83,21 @@ class StaffAdminRequiresMFAMiddleware:
                 )
                 return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
         return None
+
+
+class StaffMFASessionMiddleware:
+    """Mark the signed-in staff member with whether this session was authenticated
+    with a second factor (allauth records the methods used in the session): staff
+    powers on the site need it (`config.privilege.is_privileged`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.is_staff:
+            from allauth.account.authentication import get_authentication_records
+
+            records = get_authentication_records(request, user)
+            mark_mfa_session(user, any(r.get("method") == "mfa" for r in records))
+        return self.get_response(request)

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.db.models import Q
 
+from config.privilege import is_privileged
+
 if TYPE_CHECKING:
     from communities.models import Community
     from members.models import User
@@ -36,7 +38,7 @@ class PostQuerySet(models.QuerySet):
         qs = self.filter(status=self.model.Status.PUBLISHED, community__in=readable)
         if not user.is_authenticated:
             return qs.filter(hidden_at__isnull=True)
-        if user.is_staff:
+        if is_privileged(user):
             return qs
         facilitated = Community.objects.facilitated_by(user).values("pk")
         return qs.filter(Q(hidden_at__isnull=True) | Q(author=user) | Q(community__in=facilitated))
@@ -67,7 +69,7 @@ class PostQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         qs = self.filter(status=self.model.Status.PENDING)
-        if user.is_staff:
+        if is_privileged(user):
             return qs
         facilitated = Community.objects.facilitated_by(user).values("pk")
         readable = Community.objects.readable_by(user).values("pk")
@@ -129,7 +131,7 @@ class CommentQuerySet(models.QuerySet):
         qs = self.filter(status=self.model.Status.VISIBLE, post__in=Post.objects.visible_to(user))
         if not user.is_authenticated:
             return qs.filter(hidden_at__isnull=True)
-        if user.is_staff:
+        if is_privileged(user):
             return qs
         facilitated = Community.objects.facilitated_by(user).values("pk")
         return qs.filter(

@@ -29,6 +29,7 @@ from tests.factories import (
     StaffFactory,
     UserFactory,
 )
+from tests.staff import login_with_mfa
 
 ROLES = [
     "anonymous",
@@ -592,7 +593,9 @@ def _fingerprint() -> str:
 
 def _client_for(client, world: World, role: str):
     client.logout()
-    if role != "anonymous":
+    if role == "staff":
+        login_with_mfa(client, world.users[role])  # staff powers need a second factor
+    elif role != "anonymous":
         client.force_login(world.users[role])
     return client
 

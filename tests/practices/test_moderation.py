@@ -19,6 +19,7 @@ from practices.permissions import check_can_request_review
 from tests import builders
 from tests.builders import add_member
 from tests.factories import UserFactory
+from tests.staff import privileged
 
 EXPERIENCE = {
     "title": "Handover at the bedside",
@@ -298,7 +299,7 @@ def test_a_refused_ban_changes_nothing(community, facilitator, reporters):
         community=community, author=facilitator, kind="experience", data=EXPERIENCE
     )
     report(reporters[0], post)
-    staff = UserFactory(is_staff=True)
+    staff = privileged(UserFactory(is_staff=True))
 
     with pytest.raises(ValidationError):
         moderation.review_ban_member(by=staff, post=post, reason="Test")
