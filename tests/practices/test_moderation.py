@@ -63,7 +63,12 @@ def author(community):
 
 @pytest.fixture
 def reporters(community):
-    return [add_member(community).user for _ in range(3)]
+    people = [add_member(community).user for _ in range(3)]
+    # Members of long standing: new members' reports do not count towards auto-hiding.
+    Membership.objects.filter(community=community, user__in=people).update(
+        joined_at=timezone.now() - timedelta(days=60)
+    )
+    return people
 
 
 @pytest.fixture
