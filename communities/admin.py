@@ -190,7 +190,7 @@ class CommunityAdmin(admin.ModelAdmin):
         if fields:
             services.community_update(community=obj, **fields)
 
-    @admin.action(description=_("Archive the selected communities"))
+    @admin.action(description=_("Archive the selected communities"), permissions=["change"])
     def archive(self, request, queryset):
         count = _run(
             self,
@@ -205,7 +205,9 @@ class CommunityAdmin(admin.ModelAdmin):
             ngettext("%(n)d community archived.", "%(n)d communities archived.", count),
         )
 
-    @admin.action(description=_("Restore the selected archived communities"))
+    @admin.action(
+        description=_("Restore the selected archived communities"), permissions=["change"]
+    )
     def restore(self, request, queryset):
         count = _run(
             self,
@@ -280,7 +282,7 @@ class MembershipAdmin(admin.ModelAdmin):
         # People join through the site: accepting the rules is part of joining.
         return False
 
-    @admin.action(description=_("Approve the selected requests"))
+    @admin.action(description=_("Approve the selected requests"), permissions=["change"])
     def approve(self, request, queryset):
         count = _run(
             self,
@@ -295,7 +297,7 @@ class MembershipAdmin(admin.ModelAdmin):
             ngettext("%(n)d request approved.", "%(n)d requests approved.", count),
         )
 
-    @admin.action(description=_("Decline the selected requests"))
+    @admin.action(description=_("Decline the selected requests"), permissions=["change"])
     def decline(self, request, queryset):
         count = _run(
             self,
@@ -394,7 +396,7 @@ class InvitationAdmin(admin.ModelAdmin):
             "expired": _("Expired"),
         }[obj.state]
 
-    @admin.action(description=_("Send the selected invitations again"))
+    @admin.action(description=_("Send the selected invitations again"), permissions=["change"])
     def resend(self, request, queryset):
         count = _run(
             self,
@@ -409,7 +411,7 @@ class InvitationAdmin(admin.ModelAdmin):
             ngettext("%(n)d invitation sent again.", "%(n)d invitations sent again.", count),
         )
 
-    @admin.action(description=_("Revoke the selected invitations"))
+    @admin.action(description=_("Revoke the selected invitations"), permissions=["change"])
     def revoke(self, request, queryset):
         count = _run(
             self,
@@ -587,7 +589,9 @@ class ReportAdmin(admin.ModelAdmin):
     def target(self, obj: Report) -> str:
         return _target(obj)
 
-    @admin.action(description=_("Dismiss the reports on the selected content"))
+    @admin.action(
+        description=_("Dismiss the reports on the selected content"), permissions=["change"]
+    )
     def dismiss(self, request, queryset):
         # One decision per reported item, however many of its reports are selected.
         items = {}

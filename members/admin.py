@@ -48,7 +48,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description=_("Send failed emails again"))
+    @admin.action(description=_("Send failed emails again"), permissions=["change"])
     def resend(self, request, queryset):
         count = outbox.email_resend(email_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(
@@ -57,7 +57,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Send pending emails now"))
+    @admin.action(description=_("Send pending emails now"), permissions=["change"])
     def send_now(self, request, queryset):
         count = outbox.email_send_now(email_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(
@@ -136,7 +136,7 @@ class DigestDeliveryAdmin(admin.ModelAdmin):
     def short_error(self, delivery: DigestDelivery) -> str:
         return delivery.error[:80]
 
-    @admin.action(description=_("Send failed digests now"))
+    @admin.action(description=_("Send failed digests now"), permissions=["change"])
     def send_now(self, request: HttpRequest, queryset: QuerySet[DigestDelivery]) -> None:
         count = digests.deliveries_retry(delivery_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(
