@@ -27,6 +27,12 @@ from .models import (
 )
 
 
+def _may_act(admin_: admin.ModelAdmin, request) -> bool:
+    """Actions of read-only admins need the model's change permission all the same."""
+    opts = admin_.model._meta
+    return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+
 class ReadOnlyAdminMixin:
     """History and published records: staff may look, never edit."""
 
@@ -387,6 +393,9 @@ class InvitationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_act_permission(self, request) -> bool:
+        return _may_act(self, request)
+
     @admin.display(description=_("state"))
     def state_display(self, obj: Invitation) -> str:
         return {
@@ -396,7 +405,7 @@ class InvitationAdmin(admin.ModelAdmin):
             "expired": _("Expired"),
         }[obj.state]
 
-    @admin.action(description=_("Send the selected invitations again"), permissions=["change"])
+    @admin.action(description=_("Send the selected invitations again"), permissions=["act"])
     def resend(self, request, queryset):
         count = _run(
             self,
@@ -411,7 +420,7 @@ class InvitationAdmin(admin.ModelAdmin):
             ngettext("%(n)d invitation sent again.", "%(n)d invitations sent again.", count),
         )
 
-    @admin.action(description=_("Revoke the selected invitations"), permissions=["change"])
+    @admin.action(description=_("Revoke the selected invitations"), permissions=["act"])
     def revoke(self, request, queryset):
         count = _run(
             self,
@@ -579,6 +588,9 @@ class ReportAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["dismiss"] if moderation is not None else []
 
+    def has_act_permission(self, request) -> bool:
+        return _may_act(self, request)
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -589,9 +601,7 @@ class ReportAdmin(admin.ModelAdmin):
     def target(self, obj: Report) -> str:
         return _target(obj)
 
-    @admin.action(
-        description=_("Dismiss the reports on the selected content"), permissions=["change"]
-    )
+    @admin.action(description=_("Dismiss the reports on the selected content"), permissions=["act"])
     def dismiss(self, request, queryset):
         # One decision per reported item, however many of its reports are selected.
         items = {}

@@ -44,6 +44,20 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in OutboundEmail._meta.fields]
     actions = ["resend", "send_now"]
+    # Bodies hold password-reset and verification links and invitation tokens.
+    secret_fields = ("body_text", "body_html")
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if request.user.is_superuser:
+            return fields
+        return [f for f in fields if f not in self.secret_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return fields
+        return [f for f in fields if f not in self.secret_fields]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -87,7 +101,7 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ["recipient__email", "recipient__display_name", "summary"]
     list_select_related = ["recipient", "actor", "community"]
     autocomplete_fields = ["recipient", "actor"]
-    raw_id_fields = ["community", "post", "comment"]
+    raw_id_fields = ["community", "post", "comment", "invitation"]
     date_hierarchy = "created_at"
     readonly_fields = ["created_at", "emailed_at"]
 
