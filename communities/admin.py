@@ -27,6 +27,12 @@ from .models import (
 )
 
 
+def _may_act(admin_: admin.ModelAdmin, request) -> bool:
+    """Actions of read-only admins need the model's change permission all the same."""
+    opts = admin_.model._meta
+    return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+
 class ReadOnlyAdminMixin:
     """History and published records: staff may look, never edit."""
 
@@ -190,7 +196,7 @@ class CommunityAdmin(admin.ModelAdmin):
         if fields:
             services.community_update(community=obj, **fields)
 
-    @admin.action(description=_("Archive the selected communities"))
+    @admin.action(description=_("Archive the selected communities"), permissions=["change"])
     def archive(self, request, queryset):
         count = _run(
             self,
@@ -205,7 +211,9 @@ class CommunityAdmin(admin.ModelAdmin):
             ngettext("%(n)d community archived.", "%(n)d communities archived.", count),
         )
 
-    @admin.action(description=_("Restore the selected archived communities"))
+    @admin.action(
+        description=_("Restore the selected archived communities"), permissions=["change"]
+    )
     def restore(self, request, queryset):
         count = _run(
             self,
@@ -280,7 +288,7 @@ class MembershipAdmin(admin.ModelAdmin):
         # People join through the site: accepting the rules is part of joining.
         return False
 
-    @admin.action(description=_("Approve the selected requests"))
+    @admin.action(description=_("Approve the selected requests"), permissions=["change"])
     def approve(self, request, queryset):
         count = _run(
             self,
@@ -295,7 +303,7 @@ class MembershipAdmin(admin.ModelAdmin):
             ngettext("%(n)d request approved.", "%(n)d requests approved.", count),
         )
 
-    @admin.action(description=_("Decline the selected requests"))
+    @admin.action(description=_("Decline the selected requests"), permissions=["change"])
     def decline(self, request, queryset):
         count = _run(
             self,
@@ -385,6 +393,9 @@ class InvitationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_act_permission(self, request) -> bool:
+        return _may_act(self, request)
+
     @admin.display(description=_("state"))
     def state_display(self, obj: Invitation) -> str:
         return {
@@ -394,7 +405,7 @@ class InvitationAdmin(admin.ModelAdmin):
             "expired": _("Expired"),
         }[obj.state]
 
-    @admin.action(description=_("Send the selected invitations again"))
+    @admin.action(description=_("Send the selected invitations again"), permissions=["act"])
     def resend(self, request, queryset):
         count = _run(
             self,
@@ -409,7 +420,7 @@ class InvitationAdmin(admin.ModelAdmin):
             ngettext("%(n)d invitation sent again.", "%(n)d invitations sent again.", count),
         )
 
-    @admin.action(description=_("Revoke the selected invitations"))
+    @admin.action(description=_("Revoke the selected invitations"), permissions=["act"])
     def revoke(self, request, queryset):
         count = _run(
             self,
@@ -577,6 +588,9 @@ class ReportAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["dismiss"] if moderation is not None else []
 
+    def has_act_permission(self, request) -> bool:
+        return _may_act(self, request)
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -587,7 +601,7 @@ class ReportAdmin(admin.ModelAdmin):
     def target(self, obj: Report) -> str:
         return _target(obj)
 
-    @admin.action(description=_("Dismiss the reports on the selected content"))
+    @admin.action(description=_("Dismiss the reports on the selected content"), permissions=["act"])
     def dismiss(self, request, queryset):
         # One decision per reported item, however many of its reports are selected.
         items = {}

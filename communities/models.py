@@ -438,6 +438,16 @@ def _invitation_expiry():
     return timezone.now() + INVITATION_LIFETIME
 
 
+def mask_email(email: str) -> str:
+    """`new.person@practica.test` → `n***@p***.test`: enough to recognise, not to copy."""
+    local, _at, domain = email.partition("@")
+    name, dot, tld = domain.rpartition(".")
+    if not dot:
+        name, tld = domain, ""
+    masked_domain = f"{name[:1]}***{dot}{tld}" if name else ""
+    return f"{local[:1]}***@{masked_domain}"
+
+
 class Invitation(models.Model):
     """A single-use invitation bound to one email address, valid for 14 days."""
 
@@ -487,6 +497,11 @@ class Invitation(models.Model):
     @property
     def is_expired(self) -> bool:
         return timezone.now() >= self.expires_at
+
+    @property
+    def masked_email(self) -> str:
+        """The invited address as shown to anyone but its owner: `n***@p***.test`."""
+        return mask_email(self.email)
 
     @property
     def is_open(self) -> bool:

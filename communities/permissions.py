@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from config.privilege import is_privileged
+
 from .models import Community, Invitation, Membership
 
 if TYPE_CHECKING:
@@ -47,7 +49,8 @@ def _resolve(user: User, community: Community, membership: MembershipArg) -> Mem
 
 
 def _is_staff(user: User) -> bool:
-    return bool(user.is_authenticated and user.is_staff)
+    """Staff powers need a session authenticated with a second factor."""
+    return is_privileged(user)
 
 
 def active_membership(membership: Membership | None) -> Membership | None:

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from config.privilege import is_privileged
+
 if TYPE_CHECKING:
     from members.models import User
 
@@ -71,7 +73,7 @@ class CommunityQuerySet(models.QuerySet):
         members and to people holding an open invitation; communities in planning only
         to their facilitators and core members.
         """
-        if user.is_authenticated and user.is_staff:
+        if is_privileged(user):
             return self.all()
         public = Q(stage__in=_open_stages(), visibility__in=_listed_visibilities())
         if not user.is_authenticated:
@@ -85,7 +87,7 @@ class CommunityQuerySet(models.QuerySet):
 
     def readable_by(self, user: User) -> CommunityQuerySet:
         """Communities whose content (posts, members, comments) `user` may read."""
-        if user.is_authenticated and user.is_staff:
+        if is_privileged(user):
             return self.all()
         from .models import Community
 
@@ -164,3 +166,23 @@ class InvitationQuerySet(models.QuerySet):
         return self.annotate(email_lower=Lower("email")).filter(
             email_lower__in=_verified_emails(user).annotate(e=Lower("email")).values("e")
         )
+
+
+def profiles_visible_to(user: User) -> models.QuerySet:
+    """Active accounts whose profile `user` may open: their own, and people who share an
+    active membership in some community with them (staff with a second factor:
+    everyone). Nobody walks the whole member list by counting ids."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Membership
+
+    people = get_user_model().objects.filter(is_active=True)
+    if not user.is_authenticated:
+        return people.none()
+    if is_privileged(user):
+        return people
+    shared = Membership.objects.active().filter(
+        user=OuterRef("pk"),
+        community__in=Membership.objects.active().filter(user=user).values("community"),
+    )
+    return people.filter(Q(pk=user.pk) | Q(Exists(shared)))

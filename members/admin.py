@@ -45,11 +45,25 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in OutboundEmail._meta.fields]
     actions = ["resend", "send_now"]
+    # Bodies hold password-reset and verification links and invitation tokens.
+    secret_fields = ("body_text", "body_html")
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if request.user.is_superuser:
+            return fields
+        return [f for f in fields if f not in self.secret_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return fields
+        return [f for f in fields if f not in self.secret_fields]
 
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description=_("Send failed emails again"))
+    @admin.action(description=_("Send failed emails again"), permissions=["change"])
     def resend(self, request, queryset):
         count = outbox.email_resend(email_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(
@@ -58,7 +72,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Send pending emails now"))
+    @admin.action(description=_("Send pending emails now"), permissions=["change"])
     def send_now(self, request, queryset):
         count = outbox.email_send_now(email_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(
@@ -88,7 +102,7 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ["recipient__email", "recipient__display_name", "summary"]
     list_select_related = ["recipient", "actor", "community"]
     autocomplete_fields = ["recipient", "actor"]
-    raw_id_fields = ["community", "post", "comment"]
+    raw_id_fields = ["community", "post", "comment", "invitation"]
     date_hierarchy = "created_at"
     readonly_fields = ["created_at", "emailed_at"]
 
@@ -137,7 +151,7 @@ class DigestDeliveryAdmin(admin.ModelAdmin):
     def short_error(self, delivery: DigestDelivery) -> str:
         return delivery.error[:80]
 
-    @admin.action(description=_("Send failed digests now"))
+    @admin.action(description=_("Send failed digests now"), permissions=["change"])
     def send_now(self, request: HttpRequest, queryset: QuerySet[DigestDelivery]) -> None:
         count = digests.deliveries_retry(delivery_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(

@@ -8,6 +8,8 @@ from django.utils import timezone, translation
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 
+from config.privilege import mark_mfa_session
+
 
 class MemberPreferencesMiddleware:
     """Show pages in the signed-in member's time zone and preferred language.
@@ -57,15 +59,23 @@ class MemberPreferencesMiddleware:
 class StaffAdminRequiresMFAMiddleware:
     """Staff reach the Django admin only with two-factor authentication set up, or with a
     second factor that their single sign-on provider vouched for in this session (for a
-    provider configured with `"mfa": "idp"`, members/sso.py)."""
+    provider configured with `"mfa": "idp"`, members/sso.py).
+
+    The admin is recognised by the resolved view's namespace, not by the path, so the
+    check holds when the site is served under a prefix (SCRIPT_NAME)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.admin_prefix = reverse("admin:index")
 
     def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None or "admin" not in match.namespaces:
+            return None
         user = request.user
-        if request.path.startswith(self.admin_prefix) and user.is_authenticated and user.is_staff:
+        if user.is_authenticated and user.is_staff:
             from allauth.mfa.utils import is_mfa_enabled
 
             from .sso import session_has_idp_mfa
@@ -76,4 +86,29 @@ class StaffAdminRequiresMFAMiddleware:
                     _("Set up two-factor authentication before you open the administration."),
                 )
                 return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
+        return None
+
+
+class StaffMFASessionMiddleware:
+    """Mark the signed-in staff member with whether this session was authenticated
+    with a second factor (allauth records the methods used in the session): staff
+    powers on the site need it (`config.privilege.is_privileged`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.is_staff:
+            from allauth.account.authentication import get_authentication_records
+
+            from .sso import session_has_idp_mfa
+
+            records = get_authentication_records(request, user)
+            # A second factor here, or one the single sign-on provider vouched for.
+            mark_mfa_session(
+                user,
+                any(r.get("method") == "mfa" for r in records)
+                or session_has_idp_mfa(request, user),
+            )
         return self.get_response(request)

@@ -220,6 +220,10 @@ class Notification(models.Model):
     comment = models.ForeignKey(
         "practices.Comment", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    # For an invitation: the notification shows only while this invitation is open.
+    invitation = models.ForeignKey(
+        "communities.Invitation", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)

@@ -97,14 +97,14 @@ class PostAdmin(admin.ModelAdmin):
     def is_hidden(self, obj: Post) -> bool:
         return obj.is_hidden
 
-    @admin.action(description=_("Hide the selected posts"))
+    @admin.action(description=_("Hide the selected posts"), permissions=["change"])
     def hide(self, request, queryset):
         done = _set_hidden(self, request, queryset, hidden=True)
         self.message_user(
             request, ngettext("%d post hidden.", "%d posts hidden.", done) % done, messages.SUCCESS
         )
 
-    @admin.action(description=_("Show the selected posts again"))
+    @admin.action(description=_("Show the selected posts again"), permissions=["change"])
     def unhide(self, request, queryset):
         done = _set_hidden(self, request, queryset, hidden=False)
         self.message_user(
@@ -149,7 +149,7 @@ class CommentAdmin(admin.ModelAdmin):
     def is_helpful(self, obj: Comment) -> bool:
         return obj.is_helpful
 
-    @admin.action(description=_("Hide the selected comments"))
+    @admin.action(description=_("Hide the selected comments"), permissions=["change"])
     def hide(self, request, queryset):
         done = _set_hidden(self, request, queryset.select_related("post__community"), hidden=True)
         self.message_user(
@@ -158,7 +158,7 @@ class CommentAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Show the selected comments again"))
+    @admin.action(description=_("Show the selected comments again"), permissions=["change"])
     def unhide(self, request, queryset):
         done = _set_hidden(self, request, queryset.select_related("post__community"), hidden=False)
         self.message_user(

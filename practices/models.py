@@ -160,6 +160,9 @@ class PostRevision(models.Model):
 class Comment(models.Model):
     """A comment or answer on a post; replies go one level deep."""
 
+    # Writing and editing share one cap (forms and services read it from here).
+    BODY_MAX_CHARS = 10_000
+
     class Status(models.TextChoices):
         VISIBLE = "visible", _("Visible")
         DELETED = "deleted", _("Deleted")

@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 from communities.permissions import (
     UNKNOWN,
     MembershipArg,
+    active_membership,
     check_can_contribute,
     check_can_moderate,
     check_can_pin,
     check_can_report_in,
+    membership_of,
 )
 
 from .models import Comment, Post
@@ -95,8 +97,14 @@ def check_can_comment(user: User, post: Post, membership: MembershipArg = UNKNOW
 
 
 def check_can_mark_helpful(user: User, post: Post, membership: MembershipArg = UNKNOWN) -> None:
-    """The author of a published challenge, or a facilitator, marks answers as helpful."""
-    if not _is_author(user, post):
+    """The author of a published challenge, while still an active member, or a
+    facilitator, marks answers as helpful."""
+    if _is_author(user, post):
+        if membership is UNKNOWN:
+            membership = membership_of(user, post.community)
+        if not active_membership(membership):
+            raise PermissionDenied(_("Only members of this community can mark answers."))
+    else:
         try:
             check_can_pin(user, post.community, membership)
         except PermissionDenied as refusal:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.db.models import Q
 
+from config.privilege import is_privileged
+
 if TYPE_CHECKING:
     from communities.models import Community
     from members.models import User
@@ -36,21 +38,28 @@ class PostQuerySet(models.QuerySet):
         qs = self.filter(status=self.model.Status.PUBLISHED, community__in=readable)
         if not user.is_authenticated:
             return qs.filter(hidden_at__isnull=True)
-        if user.is_staff:
+        if is_privileged(user):
             return qs
         facilitated = Community.objects.facilitated_by(user).values("pk")
         return qs.filter(Q(hidden_at__isnull=True) | Q(author=user) | Q(community__in=facilitated))
 
+    def _own_in_readable(self, user: User) -> PostQuerySet:
+        """`user`'s posts in communities whose content they may still read: a banned or
+        removed author keeps no door into a hidden community through their drafts."""
+        from communities.models import Community
+
+        return self.filter(author=user, community__in=Community.objects.readable_by(user))
+
     def drafts_of(self, user: User) -> PostQuerySet:
         if not user.is_authenticated:
             return self.none()
-        return self.filter(status=self.model.Status.DRAFT, author=user)
+        return self._own_in_readable(user).filter(status=self.model.Status.DRAFT)
 
     def pending_of(self, user: User) -> PostQuerySet:
         """`user`'s posts that wait for a facilitator's approval (pre-moderation)."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(status=self.model.Status.PENDING, author=user)
+        return self._own_in_readable(user).filter(status=self.model.Status.PENDING)
 
     def pending_visible_to(self, user: User) -> PostQuerySet:
         """Posts waiting for approval that `user` may open: their own, and those waiting
@@ -60,10 +69,11 @@ class PostQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         qs = self.filter(status=self.model.Status.PENDING)
-        if user.is_staff:
+        if is_privileged(user):
             return qs
         facilitated = Community.objects.facilitated_by(user).values("pk")
-        return qs.filter(Q(author=user) | Q(community__in=facilitated))
+        readable = Community.objects.readable_by(user).values("pk")
+        return qs.filter(Q(author=user, community__in=readable) | Q(community__in=facilitated))
 
     def seed_experiences(self, community: Community) -> PostQuerySet:
         """Published experiences in `community`: the launch checklist wants at least one."""
@@ -121,7 +131,7 @@ class CommentQuerySet(models.QuerySet):
         qs = self.filter(status=self.model.Status.VISIBLE, post__in=Post.objects.visible_to(user))
         if not user.is_authenticated:
             return qs.filter(hidden_at__isnull=True)
-        if user.is_staff:
+        if is_privileged(user):
             return qs
         facilitated = Community.objects.facilitated_by(user).values("pk")
         return qs.filter(

@@ -264,6 +264,13 @@ def _refresh_comment_stats(post_id: int) -> None:
     )
 
 
+def _check_comment_length(body: str) -> None:
+    if len(body.strip()) > Comment.BODY_MAX_CHARS:
+        raise ValidationError(
+            _("A comment can be at most %(n)d characters long.") % {"n": Comment.BODY_MAX_CHARS}
+        )
+
+
 @transaction.atomic
 def comment_create(
     *, post: Post, author: User, body: str, parent: Comment | None = None
@@ -273,6 +280,7 @@ def comment_create(
     check_can_comment(author, post)
     if not body.strip():
         raise ValidationError(_("Write something before you send the comment."))
+    _check_comment_length(body)
     limits.check_comment_limits(author=author, community=post.community)
     if parent is not None:
         if parent.post_id != post.pk:
@@ -295,6 +303,7 @@ def comment_update(*, comment: Comment, editor: User, body: str) -> Comment:
     check_can_edit_comment(editor, comment)
     if not body.strip():
         raise ValidationError(_("A comment cannot be empty."))
+    _check_comment_length(body)
     comment.body = body.strip()
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "edited_at"])

@@ -33,6 +33,7 @@ from tests.factories import (
     StaffFactory,
     UserFactory,
 )
+from tests.staff import login_with_mfa
 
 ROLES = [
     "anonymous",
@@ -198,7 +199,10 @@ TABLE: dict[str, Entry] = {
         may_write=lambda role, vis: role != "anonymous",
         data={"display_name": "Changed", "time_zone": "UTC", "language": "en"},
     ),
-    "members:profile": Entry(signed_in),
+    # "member"'s profile: for people who share a community with them, and staff.
+    "members:profile": Entry(
+        lambda role, vis: 302 if role == "anonymous" else 200 if role in ACTIVE | {"staff"} else 404
+    ),
     "communities:directory": Entry(everyone),
     "communities:mine": Entry(signed_in),
     "communities:create": Entry(
@@ -728,7 +732,9 @@ def _fingerprint() -> str:
 
 def _client_for(client, world: World, role: str):
     client.logout()
-    if role != "anonymous":
+    if role == "staff":
+        login_with_mfa(client, world.users[role])  # staff powers need a second factor
+    elif role != "anonymous":
         client.force_login(world.users[role])
     return client
 

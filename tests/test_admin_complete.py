@@ -67,6 +67,7 @@ from tests.factories import (
     StaffFactory,
     UserFactory,
 )
+from tests.staff import login_with_mfa
 
 OUR_APPS = ("members", "communities", "meetings", "practices")
 # Models whose changelist has no filter, and why. Empty: every one of ours has filters.
@@ -113,7 +114,7 @@ def superuser_request(db):
 def staff_client(client, staff_user):
     """A staff member signed in, with a TOTP authenticator set up."""
     TOTP.activate(staff_user, generate_totp_secret())
-    client.force_login(staff_user)
+    login_with_mfa(client, staff_user)  # as allauth signs in an account with TOTP
     return client
 
 

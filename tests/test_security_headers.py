@@ -3,7 +3,7 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from tests.factories import KNOWN_PASSWORD
+from tests.factories import KNOWN_PASSWORD, CommunityFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +145,9 @@ def test_pages_for_members_use_no_inline_scripts_or_styles(client, user, url_nam
 
 
 def test_a_member_profile_uses_no_inline_scripts_or_styles(client, user, other_user):
+    shared = CommunityFactory()  # profiles are for people who share a community
+    MembershipFactory(community=shared, user=user)
+    MembershipFactory(community=shared, user=other_user)
     client.force_login(user)
 
     response = client.get(other_user.get_absolute_url())

@@ -156,12 +156,20 @@ def invitation_check(*, invitation: Invitation, user: User) -> None:
         raise ValidationError(_("This invitation has expired. Ask the facilitators for a new one."))
     if invitation.community.is_archived:
         raise ValidationError(_("This community has been archived."))
+    if (
+        invitation.invited_by_id is not None
+        and not Membership.objects.facilitators()
+        .filter(community_id=invitation.community_id, user_id=invitation.invited_by_id)
+        .exists()
+    ):
+        # The inviter's role went away: so did what they offered.
+        raise ValidationError(_("This invitation is no longer valid."))
     if not EmailAddress.objects.filter(
         user=user, email__iexact=invitation.email, verified=True
     ).exists():
         raise ValidationError(
             _("This invitation was sent to %(email)s. Sign in with that address to accept it.")
-            % {"email": invitation.email}
+            % {"email": invitation.masked_email}
         )
     membership = Membership.objects.filter(community=invitation.community, user=user).first()
     if membership and membership.status == Membership.Status.BANNED:

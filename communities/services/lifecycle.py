@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -58,12 +59,19 @@ DEFAULT_EXPECTATIONS = gettext_lazy(
 )
 
 
+SLUG_SUFFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
 def _unique_slug(name: str) -> str:
+    """The name's slug with a random suffix (`night-audit-k3x9qa`), whether or not the
+    bare slug is taken: a counter (`x-2`) would tell that a hidden or planning
+    community `x` exists."""
     base = slugify(name)[:70] or "community"
-    slug, n = base, 2
-    while Community.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+    while True:
+        suffix = "".join(secrets.choice(SLUG_SUFFIX_ALPHABET) for _ in range(6))
+        slug = f"{base}-{suffix}"
+        if not Community.objects.filter(slug=slug).exists():
+            return slug
 
 
 @transaction.atomic

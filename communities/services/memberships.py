@@ -17,6 +17,7 @@ from members.emails import email_send
 from ..models import (
     CharterVersion,
     Community,
+    Invitation,
     Membership,
     MembershipEvent,
 )
@@ -182,6 +183,16 @@ def _other_facilitators(membership: Membership) -> int:
     )
 
 
+def revoke_invitations_sent_by(membership: Membership) -> int:
+    """Open invitations die with their inviter's role: whoever stops facilitating a
+    community (leaving, removed, banned or demoted) no longer has invitations out in it."""
+    return (
+        Invitation.objects.open()
+        .filter(community_id=membership.community_id, invited_by_id=membership.user_id)
+        .update(revoked_at=timezone.now())
+    )
+
+
 def _end(
     membership: Membership, *, status: str, actor: User, action: str, detail: str = ""
 ) -> Membership:
@@ -192,6 +203,7 @@ def _end(
     membership.status = status
     membership.ended_at = timezone.now()
     membership.save(update_fields=["status", "ended_at"])
+    revoke_invitations_sent_by(membership)
     record_event(membership, actor, action, detail)
     recount_members(membership.community)
     return membership
@@ -278,6 +290,8 @@ def membership_set_role(*, membership: Membership, by: User, role: str) -> Membe
     old = membership.get_role_display()
     membership.role = role
     membership.save(update_fields=["role"])
+    if role != Membership.Role.FACILITATOR:
+        revoke_invitations_sent_by(membership)
     record_event(
         membership,
         by,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -122,16 +122,27 @@ def leave(request, slug: str):
 
 
 def invitation(request, token: str):
-    invitation = get_object_or_404(
-        Invitation.objects.select_related("community", "invited_by"), token=token
-    )
+    """An open invitation shows its community to whoever holds the link; a used,
+    withdrawn, expired or unknown one is the same neutral page, and the invited address
+    is shown in full only to its owner."""
+    invitation = (
+        Invitation.objects.open().select_related("community", "invited_by").filter(token=token)
+    ).first()
+    if invitation is None:
+        return render(request, "communities/invitation_invalid.html", status=404)
     community = invitation.community
-    context = {"invitation": invitation, "community": community}
+    is_owner = (
+        request.user.is_authenticated
+        and Invitation.objects.filter(pk=invitation.pk).for_user(request.user).exists()
+    )
+    context = {
+        "invitation": invitation,
+        "community": community,
+        "invited_address": invitation.email if is_owner else invitation.masked_email,
+    }
     if not request.user.is_authenticated:
         here = request.get_full_path()
-        context["signup_url"] = (
-            f"{reverse('account_signup')}?{urlencode({'next': here, 'email': invitation.email})}"
-        )
+        context["signup_url"] = f"{reverse('account_signup')}?{urlencode({'next': here})}"
         context["login_url"] = login_url(request, here)
         return render(request, "communities/invitation_detail.html", context)
     try:

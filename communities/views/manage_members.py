@@ -115,9 +115,7 @@ def _members_page(request, community: Community):
     # PostgreSQL refuses NUL in text: drop it rather than fail on a crafted link.
     query = request.GET.get("q", "").replace("\x00", "").strip()
     if query:
-        members = members.filter(
-            Q(user__display_name__icontains=query) | Q(user__email__icontains=query)
-        )
+        members = members.filter(Q(user__display_name__icontains=query))
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     for membership in page.object_list:
         # The viewer steps down through the role form; removing or banning oneself is

@@ -18,7 +18,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, Model, Q, QuerySet
 from django.utils import timezone
 
-from communities.models import Community
+from communities.models import Community, Invitation
 from practices.models import Comment, Post
 
 from ..models import Channel, Notification, NotificationKind, User
@@ -129,6 +129,7 @@ def notify_many(
     community: Community | None = None,
     post: Post | None = None,
     comment: Comment | None = None,
+    invitation: Invitation | None = None,
     summary: str = "",
     url: str = "",
 ) -> list[Notification]:
@@ -157,6 +158,7 @@ def notify_many(
             community=community,
             post=post,
             comment=comment,
+            invitation=invitation,
             summary=summary[:300],
             url=url,
             created_at=now,
@@ -178,6 +180,7 @@ def notify(
     community: Community | None = None,
     post: Post | None = None,
     comment: Comment | None = None,
+    invitation: Invitation | None = None,
     summary: str = "",
     url: str = "",
 ) -> Notification | None:
@@ -192,6 +195,7 @@ def notify(
         community=community,
         post=post,
         comment=comment,
+        invitation=invitation,
         summary=summary,
         url=url,
     )

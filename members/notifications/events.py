@@ -164,6 +164,7 @@ def notify_invitation(invitation: Invitation) -> bool:
         kind=Kind.INVITATION,
         actor=invitation.invited_by,
         community=invitation.community,
+        invitation=invitation,
         summary=_excerpt(invitation.message),
         url=invitation.get_absolute_url(),
     )

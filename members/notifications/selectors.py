@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import BooleanField, Case, Count, Exists, OuterRef, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 
-from communities.models import Community
+from communities.models import Community, Invitation
 from practices.models import Comment, Post
 
 from ..models import Notification, NotificationKind, User
@@ -15,7 +15,20 @@ UNREAD_CAP = 99
 
 def with_visibility(queryset: QuerySet[Notification], user: User) -> QuerySet[Notification]:
     """Annotate `can_see`: whether `user` may still see what each notification is
-    about, through the same scoped querysets as the pages (three EXISTS, one query)."""
+    about, through the same scoped querysets as the pages (four EXISTS, one query).
+
+    An invitation shows only while that invitation is open, addressed to `user`, and
+    its community visible to them (which an open invitation makes it): not once it
+    was withdrawn, used or expired, nor after the invitee left or was removed or banned.
+    """
+    invitation_ok = Exists(
+        Invitation.objects.open()
+        .for_user(user)
+        .filter(
+            pk=OuterRef("invitation_id"),
+            community__in=Community.objects.visible_to(user),
+        )
+    )
     comment_ok = Exists(Comment.objects.visible_to(user).filter(pk=OuterRef("comment_id")))
     post_ok = Exists(Post.objects.visible_to(user).filter(pk=OuterRef("post_id")))
     community_ok = Exists(Community.objects.visible_to(user).filter(pk=OuterRef("community_id")))
@@ -23,7 +36,7 @@ def with_visibility(queryset: QuerySet[Notification], user: User) -> QuerySet[No
         can_see=Case(
             When(comment_id__isnull=False, then=comment_ok),
             When(post_id__isnull=False, then=post_ok),
-            When(kind=NotificationKind.INVITATION, then=True),
+            When(kind=NotificationKind.INVITATION, then=invitation_ok),
             When(community_id__isnull=False, then=community_ok),
             default=True,
             output_field=BooleanField(),

@@ -1,13 +1,13 @@
 """A member's profile page and the form to edit one's own profile."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from communities.models import Community, Membership
+from communities.querysets import profiles_visible_to
 from practices.models import Comment, Post
 
 from ..forms import ProfileForm
@@ -32,7 +32,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
     Posts, answers and memberships all go through the same scoped querysets as every
     other page, and the counts are taken from those same querysets.
     """
-    member = get_object_or_404(get_user_model().objects.filter(is_active=True), pk=pk)
+    member = get_object_or_404(profiles_visible_to(request.user), pk=pk)
     viewer = request.user
     experiences = Post.objects.visible_to(viewer).filter(author=member, kind=Post.Kind.EXPERIENCE)
     answers = Comment.objects.visible_to(viewer).filter(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 from taggit.forms import TagField
 from taggit.utils import edit_string_for_tags
@@ -161,7 +162,7 @@ class CommentForm(forms.Form):
     body = forms.CharField(
         label=_("Your comment"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=10_000,
+        max_length=Comment.BODY_MAX_CHARS,
         help_text=_("Markdown works. Mention a member with @ and their handle, e.g. @ada-osei."),
         error_messages={"required": _("Write something before you send the comment.")},
     )
@@ -178,6 +179,9 @@ class CommentEditForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        self.fields["body"].max_length = Comment.BODY_MAX_CHARS
+        self.fields["body"].validators.append(MaxLengthValidator(Comment.BODY_MAX_CHARS))
+        self.fields["body"].widget.attrs["maxlength"] = str(Comment.BODY_MAX_CHARS)
 
 
 class AppliedForm(forms.Form):

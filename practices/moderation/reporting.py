@@ -8,6 +8,7 @@ field of the form its key is that field's name (`rule`, `note`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from communities.models import Community, ModerationAction, Report, Rule
+from communities.models import Community, Membership, ModerationAction, Report, Rule
 from practices import services as practices_services
 from practices.models import Comment, Post
 from practices.permissions import Item, check_can_report, check_is_reporter, noun_of
@@ -128,11 +129,24 @@ def report_create(
             )
     except IntegrityError as error:  # the same member, a moment earlier
         raise ValidationError(already) from error
-    open_reports = Report.objects.filter(status=Report.Status.OPEN, **target_of(item)).count()
+    open_reports = _counted_reports(item, community)
     threshold = community.report_threshold
     if threshold and open_reports >= threshold:
         _hide_automatically(item, community, open_reports)
     return report
+
+
+def _counted_reports(item: Item, community: Community) -> int:
+    """Open reports that count towards the auto-hide threshold: those from members past
+    the community's new-member period, so that fresh sock-puppet accounts cannot hide
+    what they dislike (their reports still reach the facilitators' queue)."""
+    settled = Membership.objects.active().filter(
+        community=community,
+        joined_at__lte=timezone.now() - timedelta(days=community.new_member_days),
+    )
+    return Report.objects.filter(
+        status=Report.Status.OPEN, reporter__in=settled.values("user"), **target_of(item)
+    ).count()
 
 
 def readable_by(item: Item, user: User) -> bool:

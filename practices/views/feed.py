@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import prefetch_related_objects
-from django.http import Http404
 from django.shortcuts import render
 from taggit.models import Tag
 
@@ -37,8 +36,10 @@ def _feed_page(
     sort = filters["sort"]
     cursor = request.GET.get("after") or None
     posts = Post.objects.visible_to(request.user).for_feed(community, **filters)
+    if tag is not None and tag.pk is None:
+        posts = posts.none()
     pinned = []
-    if sort == DEFAULT_FEED_SORT:
+    if sort == DEFAULT_FEED_SORT and not (tag is not None and tag.pk is None):
         # Starter posts lead the default order; they are not repeated further down.
         posts = posts.filter(is_pinned=False)
         if cursor is None:
@@ -91,7 +92,9 @@ def community_tag(request, slug: str, tag: str):
         or Tag.objects.filter(name__iexact=normalise_tag(tag)).first()
     )
     if found is None:
-        raise Http404
+        # An unknown topic looks like a topic without posts here, so the page does not
+        # tell whether a topic is used in communities the viewer cannot read.
+        found = Tag(name=normalise_tag(tag) or tag)
     page = _feed_page(request, community, viewer, FeedFilterForm(request.GET), tag=found)
     context = community_context(request.user, community, viewer, tab="posts", **page)
     return render(request, "practices/post_list.html", context)

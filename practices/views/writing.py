@@ -34,14 +34,13 @@ WAITING_MESSAGE = gettext_lazy(
 )
 
 
-def _community_topics(community: Community) -> list[str]:
-    """Topic names already used in the community, for the topic field's suggestions."""
+def _community_topics(user, community: Community) -> list[str]:
+    """Topic names used on the community's posts that `user` may read, for the topic
+    field's suggestions: a tag used only on a hidden post is not suggested."""
+    readable = Post.objects.visible_to(user).filter(community=community)
     return list(
         Tag.objects.filter(
-            pk__in=PostTag.objects.filter(
-                content_object__community=community,
-                content_object__status=Post.Status.PUBLISHED,
-            ).values("tag_id")
+            pk__in=PostTag.objects.filter(content_object__in=readable).values("tag_id")
         )
         .order_by("name")
         .values_list("name", flat=True)[:TOPIC_SUGGESTIONS]
@@ -77,7 +76,7 @@ def _form_page(
         form=form,
         kind=form.kind,
         post=post,
-        topics=_community_topics(community),
+        topics=_community_topics(request.user, community),
         is_draft=post is None or post.status == Post.Status.DRAFT,
         **extra,
     )

@@ -17,6 +17,7 @@ from communities.models import (
 from members.models import Notification
 from tests.builders import add_member, add_pending_request
 from tests.factories import UserFactory
+from tests.staff import login_with_mfa
 
 MODELS = [
     "community",
@@ -32,7 +33,7 @@ MODELS = [
 def staff_client(client, staff_user):
     """A staff member signed in with two-factor authentication set up."""
     TOTP.activate(staff_user, generate_totp_secret())
-    client.force_login(staff_user)
+    login_with_mfa(client, staff_user)  # as allauth signs in an account with TOTP
     return client
 
 

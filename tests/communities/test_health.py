@@ -18,6 +18,7 @@ from communities.health import community_health, parse_period
 from communities.models import Membership, MembershipEvent
 from practices.models import Comment, Post, Reaction
 from tests.factories import CommunityFactory, MembershipFactory, StaffFactory, UserFactory
+from tests.staff import login_with_mfa
 
 NOW = timezone.now()
 E, C = Post.Kind.EXPERIENCE, Post.Kind.CHALLENGE
@@ -274,7 +275,7 @@ def test_the_failure_note_shows_when_nobody_shared_a_failure(client, world):
 
 
 def test_site_staff_see_the_dashboard_of_any_community(client, world):
-    client.force_login(StaffFactory())
+    login_with_mfa(client, StaffFactory())
 
     home = client.get(world["community"].get_absolute_url()).content.decode()
     response = client.get(url(world))

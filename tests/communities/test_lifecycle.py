@@ -6,6 +6,7 @@ from django.urls import reverse
 from communities import services
 from communities.models import Community, ModerationAction, StageChange
 from tests.factories import CommunityFactory, StaffFactory, UserFactory
+from tests.staff import login_with_mfa
 
 
 def restore_url(community: Community) -> str:
@@ -41,7 +42,7 @@ def test_archiving_twice_records_it_once(launched, facilitator):
 
 def test_staff_restore_an_archived_community_from_its_page(client, archived):
     staff = StaffFactory()
-    client.force_login(staff)
+    login_with_mfa(client, staff)
     page = client.get(archived.get_absolute_url()).content.decode()
     assert restore_url(archived) in page
 

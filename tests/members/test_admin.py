@@ -130,3 +130,13 @@ def test_a_member_who_is_not_staff_cannot_open_the_member_list(client, user):
     response = client.get(reverse("admin:members_user_changelist"), follow=True)
 
     assert response.status_code == 403
+
+
+def test_staff_without_two_factor_authentication_stay_out_under_a_url_prefix(client, staff_user):
+    """Served under a prefix (SCRIPT_NAME), the admin is still behind the second factor."""
+    client.force_login(staff_user)
+
+    response = client.get(reverse("admin:members_user_changelist"), SCRIPT_NAME="/practica")
+
+    assert response.status_code == 302
+    assert "/2fa/totp/activate/" in response.url

@@ -59,6 +59,7 @@ def test_a_fellow_member_sees_everything_with_matching_counts(
 def test_a_non_member_finds_nothing_of_a_members_only_community(
     client, contributions, member, outsider, private_community, public_community
 ):
+    join(public_community, outsider)  # profiles are for people who share a community
     client.force_login(outsider)
 
     page = profile_of(client, member)
@@ -79,6 +80,7 @@ def test_a_hidden_post_shows_to_facilitators_marked_and_not_to_others(
 ):
     post = share(public_community, member, "Off-topic shift swap")
     services.post_set_hidden(post=post, by=facilitator, hidden=True, reason="Off topic")
+    join(public_community, outsider)  # profiles are for people who share a community
 
     client.force_login(outsider)
     assert "Off-topic shift swap" not in profile_of(client, member)

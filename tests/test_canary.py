@@ -1,0 +1,246 @@
+"""The canary: a unique string in every kind of private content, and no outsider ever
+sees it on any page, fragment, email or digest.
+
+The string is seeded into a members-only community's content (its posts, comments,
+tags, introductions, invitations, reports and notifications: its home page and rules
+are public) and into all of a hidden community (its name, challenge, rules too). Then
+every URL pattern, filled with real ids the way the access table fills them (a new
+pattern it cannot fill fails here too), is requested plain and as htmx by each kind
+of outsider, and every email and digest rendered for them is searched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from communities.models import CharterVersion, Community, Invitation, Membership, Report, Rule
+from members import notifications
+from members.digests import preview_for
+from members.models import Notification, NotificationKind, OutboundEmail
+from practices.models import Comment, Post
+from tests.factories import CommunityFactory, InvitationFactory, MembershipFactory, UserFactory
+from tests.test_access_table import ROUTES, url_for
+
+pytestmark = pytest.mark.django_db
+
+CANARY = "zqcanary"
+OUTSIDERS = ["anonymous", "outsider", "left", "removed", "banned", "pending", "other"]
+FORMER = {"left": "LEFT", "removed": "REMOVED", "banned": "BANNED"}
+VISIBILITIES = ["members", "hidden"]
+
+
+def canary(where: str) -> str:
+    return f"{CANARY}-{where}"
+
+
+@dataclass
+class World:
+    """Shaped like the access table's world, so that its `url_for` fills every pattern."""
+
+    users: dict
+    communities: dict
+    objects: dict
+
+
+def _community(vis: str, users: dict) -> tuple[Community, dict]:
+    hidden = vis == "hidden"
+    fields = {}
+    if hidden:
+        # A hidden community's home page and rules are private too.
+        fields = {
+            "name": canary("hidden-name"),
+            "challenge": canary("hidden-challenge"),
+            "purpose": canary("hidden-purpose"),
+            "welcome_message": canary("hidden-welcome"),
+            "expectations": canary("hidden-expectations"),
+        }
+    community = CommunityFactory(
+        visibility=vis,
+        join_policy="invitation" if hidden else "request",
+        questions=["Why?"],
+        charter=False,
+        **fields,
+    )
+    rules = [{"title": canary(f"{vis}-rule"), "explanation": canary(f"{vis}-why")}]
+    if not hidden:
+        rules = [{"title": "Be kind", "explanation": "Always"}]
+    CharterVersion.objects.create(
+        community=community,
+        number=1,
+        rules=rules,
+        purpose=community.purpose,
+        expectations=community.expectations,
+        is_material=True,
+        summary=canary(f"{vis}-charter-summary") if hidden else "First rules",
+    )
+    Community.objects.filter(pk=community.pk).update(
+        current_charter_number=1, required_charter_number=1
+    )
+    community.refresh_from_db()
+    rule = Rule.objects.create(
+        community=community, position=0, title=rules[0]["title"], explanation="x"
+    )
+    MembershipFactory(community=community, user=users["facilitator"], facilitator=True)
+    MembershipFactory(community=community, user=users["core"], core=True)
+    membership = MembershipFactory(
+        community=community, user=users["member"], intro=canary(f"{vis}-intro")
+    )
+    pending = MembershipFactory(community=community, user=users["pending"], pending=True)
+    for role, status in FORMER.items():
+        MembershipFactory(
+            community=community,
+            user=users[role],
+            status=getattr(Membership.Status, status),
+            intro=canary(f"{vis}-{role}-intro"),
+        )
+    post = Post.objects.create(
+        community=community,
+        author=users["member"],
+        kind=Post.Kind.EXPERIENCE,
+        title=canary(f"{vis}-post-title"),
+        tried=canary(f"{vis}-tried"),
+        happened=canary(f"{vis}-happened"),
+        learned=canary(f"{vis}-learned"),
+        published_at=community.launched_at,
+    )
+    post.tags.set([canary(f"{vis}-tag")])
+    comment = Comment.objects.create(post=post, author=users["core"], body=canary(f"{vis}-comment"))
+    now = timezone.now()
+    InvitationFactory(
+        community=community,
+        email=f"{CANARY}-{vis}-invitee@practica.test",
+        message=canary(f"{vis}-invitation-message"),
+        invited_by=users["facilitator"],
+    )
+    # An open invitation's link is its own permission (whoever holds it reads it);
+    # the pages are filled with one that was used, which must show nothing.
+    invitation = InvitationFactory(
+        community=community,
+        email=f"{CANARY}-{vis}-joined@practica.test",
+        message=canary(f"{vis}-used-invitation-message"),
+        invited_by=users["facilitator"],
+        accepted_at=now,
+    )
+    Report.objects.create(
+        community=community,
+        reporter=users["member"],
+        comment=comment,
+        rule=rule,
+        rule_title=rule.title,
+        note=canary(f"{vis}-report"),
+    )
+    for role in FORMER:
+        # What former members heard while they belonged: replies, then an invitation
+        # (withdrawn since) to come back, each by email, in the digest and on the site.
+        revoked = InvitationFactory(
+            community=community,
+            email=users[role].email,
+            message=canary(f"{vis}-{role}-invitation"),
+            invited_by=users["facilitator"],
+            revoked_at=now,
+        )
+        for status in (Notification.EmailStatus.PENDING, Notification.EmailStatus.DIGEST):
+            Notification.objects.create(
+                recipient=users[role],
+                kind=NotificationKind.REPLY,
+                actor=users["core"],
+                community=community,
+                post=post,
+                comment=comment,
+                summary=canary(f"{vis}-{role}-reply"),
+                url=post.get_absolute_url(),
+                email_status=status,
+                email_due_at=now,
+            )
+            Notification.objects.create(
+                recipient=users[role],
+                kind=NotificationKind.INVITATION,
+                actor=users["facilitator"],
+                community=community,
+                invitation=revoked,
+                summary=canary(f"{vis}-{role}-invitation-summary"),
+                url=revoked.get_absolute_url(),
+                email_status=status,
+                email_due_at=now,
+            )
+    objects = {
+        "rule": rule,
+        "invitation": invitation,
+        "pending": pending,
+        "membership": membership,
+        "post": post,
+        "comment": comment,
+    }
+    return community, objects
+
+
+def build_world() -> World:
+    roles = ["facilitator", "core", "member", *OUTSIDERS[1:]]
+    users = {role: UserFactory(display_name=f"{role.title()} Person") for role in roles}
+    other = CommunityFactory()
+    MembershipFactory(community=other, user=users["other"])
+    communities, objects = {}, {}
+    for vis in VISIBILITIES:
+        communities[vis], objects[vis] = _community(vis, users)
+    return World(users=users, communities=communities, objects=objects)
+
+
+def _client_for(client, world: World, role: str):
+    client.logout()
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    return client
+
+
+def test_no_outsider_finds_the_canary_on_any_page(client):
+    world = build_world()
+    leaks = []
+    for name, params in ROUTES:
+        for vis in VISIBILITIES:
+            url = url_for(name, params, world, vis)
+            for role in OUTSIDERS:
+                for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+                    response = _client_for(client, world, role).get(url, **headers)
+                    body = response.content.decode(errors="replace")
+                    body += response.get("Location", "")
+                    if CANARY in body:
+                        at = body.index(CANARY)
+                        leaks.append(
+                            f"{role:<9} {'htmx' if headers else 'page'} {url}: "
+                            f"{body[at : at + 60]!r}"
+                        )
+    assert not leaks, "\n".join(leaks)
+
+
+def test_no_outsider_finds_the_canary_in_an_email_or_digest():
+    world = build_world()
+    notifications.send_notification_emails(now=timezone.now() + timedelta(hours=1))
+    leaks = []
+    for role in OUTSIDERS[1:]:
+        user = world.users[role]
+        for email in OutboundEmail.objects.filter(to=user.email):
+            text = f"{email.subject}\n{email.body_text}\n{email.body_html}"
+            if CANARY in text:
+                leaks.append(f"{role}: email {email.subject!r}")
+        preview = preview_for(user)
+        if preview.email is not None:
+            rendered = f"{preview.email.subject}\n{preview.email.text}\n{preview.email.html}"
+            if CANARY in rendered:
+                leaks.append(f"{role}: digest")
+    assert not leaks, "\n".join(leaks)
+
+
+def test_the_canary_is_there_for_a_member_to_find(client):
+    """The canary test proves something only if members do see the seeded content."""
+    world = build_world()
+    client.force_login(world.users["member"])
+    for vis in VISIBILITIES:
+        post = world.objects[vis]["post"]
+        page = client.get(post.get_absolute_url()).content.decode()
+        assert canary(f"{vis}-post-title") in page
+        assert canary(f"{vis}-comment") in page
+    assert Invitation.objects.filter(message__contains=CANARY).exists()
