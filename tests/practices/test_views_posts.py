@@ -447,6 +447,19 @@ def test_the_challenge_author_marks_an_answer_helpful(client, challenge, member,
     assert challenge.is_answered
 
 
+def test_the_helpful_button_says_what_it_will_do_and_announces_its_state(
+    client, challenge, member, other_member
+):
+    answer = services.comment_create(post=challenge, author=other_member, body="The 4AT.")
+    helpful = reverse("practices:comment_helpful", args=[answer.pk])
+    client.force_login(member)
+    before = client.get(url("detail", challenge)).content.decode()
+    assert 'aria-pressed="false">Mark as helpful</button>' in before
+    after = client.post(helpful, {"helpful": "1"}, **HTMX).content.decode()
+    assert 'aria-pressed="true">Remove the helpful mark</button>' in after
+    assert "Mark as helpful</button>" not in after
+
+
 def test_facilitators_hide_a_comment_with_a_reason(client, comment, member, facilitator):
     hide = reverse("practices:comment_hide", args=[comment.pk])
     client.force_login(member)
