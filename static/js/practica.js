@@ -53,24 +53,31 @@
   // else its first control, without scrolling the page.
   var FOCUSABLE = "h1, h2, h3, h4, [data-focus-after-swap], a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea";
 
-  document.addEventListener("htmx:beforeSwap", function () {
-    document.body._practicaFocusBefore = document.activeElement;
-  });
+  // Recorded when the request starts too: disabling a focused button drops its focus.
+  function rememberFocus() {
+    var active = document.activeElement;
+    if (active && active !== document.body) { document.body._practicaFocusBefore = active; }
+  }
+  document.addEventListener("htmx:beforeRequest", rememberFocus, true);
+  document.addEventListener("htmx:beforeSwap", rememberFocus);
 
   document.addEventListener("htmx:afterSettle", function (event) {
     var before = document.body._practicaFocusBefore;
-    document.body._practicaFocusBefore = null;
     var active = document.activeElement;
+    if (!before || document.contains(before)) { return; }
     if (active && active !== document.body && document.contains(active)) { return; }
-    if (!before || before === document.body) { return; }
-    var region = event.detail.elt;
-    if (!region || !document.contains(region)) { region = event.detail.target; }
-    if (!region || !document.contains(region)) { return; }
-    var target = region.matches(FOCUSABLE) ? region : region.querySelector(FOCUSABLE);
-    if (!target) { return; }
-    if (/^H[1-6]$/.test(target.tagName) && !target.hasAttribute("tabindex")) {
-      target.setAttribute("tabindex", "-1");
+    // The event fires on each settled element, out-of-band ones included; the focus
+    // goes to the request's own target, now replaced by the new content.
+    var region = event.target;
+    var target = event.detail.target;
+    if (!region || region === document.body || !document.contains(region)) { return; }
+    if (target && region !== target && !(target.id && region.id === target.id)) { return; }
+    document.body._practicaFocusBefore = null;
+    var next = region.matches(FOCUSABLE) ? region : region.querySelector(FOCUSABLE);
+    if (!next) { return; }
+    if (/^H[1-6]$/.test(next.tagName) && !next.hasAttribute("tabindex")) {
+      next.setAttribute("tabindex", "-1");
     }
-    target.focus({ preventScroll: true });
+    next.focus({ preventScroll: true });
   });
 })();
