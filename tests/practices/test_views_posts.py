@@ -547,3 +547,34 @@ def test_refusals_in_the_conversation_come_back_as_part_of_it_for_htmx(
     assert "<html" not in html and "Say why" in html
     comment.refresh_from_db()
     assert comment.body == "We tried it too." and not comment.is_hidden
+
+
+def test_a_signed_out_member_is_asked_to_sign_in_and_comes_back_to_a_members_only_post(
+    client, facilitator, private_community
+):
+    post = services.post_create(
+        community=fresh(private_community),
+        author=facilitator,
+        kind=Post.Kind.EXPERIENCE,
+        data={"title": "Quiet rounds", "tried": "x", "happened": "y", "learned": "z"},
+    )
+    address = url("detail", post)
+    response = client.get(address, follow=True)
+    assert response.redirect_chain[-1][0] == f"{reverse('account_login')}?next={address}"
+    assert "Sign in to read this one." in response.content.decode()
+    client.force_login(add_member(private_community).user)
+    assert client.get(address).status_code == 200
+
+
+def test_a_signed_out_visitor_gets_the_same_404_for_a_hidden_community_as_for_none(
+    client, facilitator
+):
+    from tests.builders import launch_community
+    from tests.test_access_table import _without_csrf
+
+    hidden = launch_community(facilitator, name="Hidden circle", visibility="hidden")
+    post = hidden.posts.first()
+    found = client.get(url("detail", post))
+    missing = client.get(reverse("practices:detail", args=["no-such-community", post.pk]))
+    assert found.status_code == missing.status_code == 404
+    assert _without_csrf(found.content) == _without_csrf(missing.content)
