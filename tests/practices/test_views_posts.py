@@ -553,7 +553,7 @@ def test_a_signed_out_member_is_asked_to_sign_in_and_comes_back_to_a_members_onl
     client, facilitator, private_community
 ):
     post = services.post_create(
-        community=fresh(private_community),
+        community=private_community,
         author=facilitator,
         kind=Post.Kind.EXPERIENCE,
         data={"title": "Quiet rounds", "tried": "x", "happened": "y", "learned": "z"},
