@@ -117,3 +117,22 @@ def test_after_a_swap_by_keyboard_the_focus_stays_in_the_swapped_region(
     expect(page.locator("#conversation :focus")).to_have_count(1)
     assert page.evaluate("document.activeElement.id") == "conversation-heading"
     context.close()
+
+
+@pytest.mark.browser
+def test_a_long_unbroken_title_wraps_inside_the_preview_card(browser, live_server, setting):
+    community, _, member, _ = setting
+    context = signed_in_context(browser, live_server, member)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/c/{community.slug}/posts/new/experience/")
+    title = page.get_by_label("Title")
+    title.fill("https://example.org/" + "handover" * 20)
+    title.press("End")  # the preview follows the typing (keyup)
+    preview = page.locator(".post-editor__preview")
+    expect(preview).to_contain_text("handoverhandover")
+    assert preview.evaluate("card => card.scrollWidth <= card.clientWidth")
+    box = page.locator(".post-preview__title").bounding_box()
+    card = preview.bounding_box()
+    assert box["x"] + box["width"] <= card["x"] + card["width"]
+    snapshot(page, "a11y", "long-title-preview")
+    context.close()

@@ -578,3 +578,12 @@ def test_a_signed_out_visitor_gets_the_same_404_for_a_hidden_community_as_for_no
     missing = client.get(reverse("practices:detail", args=["no-such-community", post.pk]))
     assert found.status_code == missing.status_code == 404
     assert _without_csrf(found.content) == _without_csrf(missing.content)
+
+
+def test_a_title_over_the_limit_gets_one_error_that_says_so(member_client, community):
+    response = member_client.post(
+        reverse("practices:create", args=[community.slug, "experience"]),
+        {"title": "x" * 250, "tried": "a", "happened": "b", "learned": "c", "action": "publish"},
+    )
+    errors = response.context["form"].errors["title"]
+    assert errors == ["Ensure this value has at most 200 characters (it has 250)."]
