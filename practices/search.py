@@ -7,6 +7,7 @@ snippets are computed for one page of results only.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from communities.models import Community
 from config.pagination import OffsetNavigation
 
+from .markdown import render_markdown
 from .models import SEARCH_CONFIG, Post, PostTag
 from .tags import normalise_tag
 
@@ -36,8 +38,8 @@ MAX_QUERY_LENGTH = 200
 START_SEL, STOP_SEL = "\ue000", "\ue001"
 SNIPPET_FIELDS = ("learned", "recommend", "happened", "situation", "tried", "help_wanted")
 SNIPPET_SOURCE_CHARS = 20_000
-_MARKDOWN_NOISE = re.compile(r"\*\*|__|`+|~~")
-_LINE_MARKERS = re.compile(r"(?m)^[ \t]*(?:#{1,6}|[-*+>]|\d+[.)])[ \t]+")
+_MARKDOWN_NOISE = re.compile(r"\*\*|__|`+|~~|(?<!\w)[*_](?=\w)|(?<=\w)[*_](?!\w)")
+_TAG = re.compile(r"<[^>]+>")
 _WORD = re.compile(r"\w+")
 _OPERATOR_WORDS = {"or", "and", "not"}
 
@@ -70,11 +72,14 @@ def highlight(text: str | None) -> SafeString:
     """A headline from the database as safe HTML: everything escaped except our <mark>s."""
     if not text:
         return mark_safe("")
-    text = _LINE_MARKERS.sub("", _MARKDOWN_NOISE.sub("", text))
+    # The snippet shows the text as readers see it: rendered, then stripped of its tags
+    # (a fragment can still cut an emphasis in two, hence the leftover clean-up).
+    text = html.unescape(_TAG.sub(" ", render_markdown(text)))
+    text = _MARKDOWN_NOISE.sub("", text)
     text = " ".join(text.split())
-    html = escape(text).replace(START_SEL, "<mark>").replace(STOP_SEL, "</mark>")
+    marked = escape(text).replace(START_SEL, "<mark>").replace(STOP_SEL, "</mark>")
     # nh3 balances the tags should a post itself contain one of the marker characters.
-    return mark_safe(nh3.clean(html, tags={"mark"}, attributes={}))  # noqa: S308
+    return mark_safe(nh3.clean(marked, tags={"mark"}, attributes={}))  # noqa: S308
 
 
 def _headlines(query: SearchQuery) -> dict:

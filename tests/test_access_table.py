@@ -139,6 +139,14 @@ def content_page(role, vis):
     return 200 if readable(role, vis) else 404
 
 
+def post_page(role, vis):
+    """Signed out, a post in a members-only community asks for signing in (its community
+    is public knowledge); a hidden one stays a 404."""
+    if role == "anonymous" and vis == "members":
+        return 302
+    return content_page(role, vis)
+
+
 def contribute_page(role, vis):
     """Forms to write in a community: active members; readers are sent back to the
     community (which says how to join), others get 404."""
@@ -287,7 +295,7 @@ POST_DATA = {"title": "Changed", "tried": "x", "happened": "y", "learned": "z", 
 TABLE.update(
     {
         "practices:feed": Entry(content_page),
-        "practices:detail": Entry(content_page),
+        "practices:detail": Entry(post_page),
         "practices:history": Entry(content_page),
         "practices:community_tag": Entry(content_page),
         "practices:create": Entry(

@@ -33,6 +33,7 @@ VISIBILITY_CHUNK = 50
 # Kinds that announce a new comment: a person hears about one comment once, under
 # the most specific of these kinds (reply or answer, then mention, then follow).
 CONVERSATION_KINDS = (Kind.REPLY, Kind.ANSWER, Kind.MENTION, Kind.FOLLOWED_POST)
+ANSWER_AND_MENTION = (Kind.ANSWER, Kind.MENTION)
 # Kinds that announce a new post.
 NEW_POST_KINDS = (Kind.MENTION, Kind.FOLLOWED_TAG)
 
@@ -106,6 +107,9 @@ def _already_notified(
     """Who already heard about this very event, so that nobody hears about it twice."""
     if comment is not None:
         kinds = CONVERSATION_KINDS if kind in CONVERSATION_KINDS else (kind,)
+        # An answer that also names the challenge's author is both: they hear of each.
+        if kind in ANSWER_AND_MENTION:
+            kinds = tuple(k for k in kinds if k == kind or k not in ANSWER_AND_MENTION)
         lookup = Q(comment=comment, kind__in=kinds)
     elif post is not None and kind in NEW_POST_KINDS:
         lookup = Q(post=post, comment__isnull=True, kind__in=NEW_POST_KINDS)

@@ -81,8 +81,6 @@ class ReviewForm(forms.Form):
     def clean(self):
         data = super().clean()
         action, rule = data.get("action"), data.get("rule")
-        if action == "warn" and not rule:
-            self.add_error("rule", _("Choose the rule that was broken; the warning names it."))
         if action in HIDING_ACTIONS and not (data.get("reason") or "").strip():
             if rule:
                 # The rule says it well enough when the facilitator adds nothing.

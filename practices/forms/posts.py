@@ -107,6 +107,9 @@ class PostForm(forms.Form):
         else:
             names, message = ("title",), _("A draft needs at least a title.")
         for name in names:
+            # A field that already has an error (say, too long) is not also empty.
+            if name in self.errors:
+                continue
             if name in self.fields and not str(cleaned.get(name) or "").strip():
                 self.add_error(name, message)
         return cleaned

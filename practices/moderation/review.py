@@ -90,14 +90,11 @@ def _hide(
     by: User,
     reason: str,
     rule_id: int | str,
-    need_rule: bool = False,
 ) -> tuple[str, str]:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why it is hidden; the author will read it.")})
     choice = choose_rule(community, rule_id)
-    if need_rule and choice is None:
-        raise ValidationError({"rule": _("Choose the rule that was broken; the warning names it.")})
     rule_title = choice.title if choice else ""
     # Hiding again (after a review) renews the date, which answers the review request.
     set_hidden(item, by=by, hidden=True, reason=reason[:300])
@@ -139,13 +136,12 @@ def review_hide_and_warn(
     reason: str,
     rule_id: int | str,
 ) -> Item:
-    """Hide an item and email its author a warning that names the rule it broke."""
+    """Hide an item and email its author a warning with the reason, naming the rule it
+    broke when there is one (spam reported as "something else" breaks none)."""
     item = lock(item_of(post, comment))
     community = community_of(item)
     check_can_moderate(by, community)
-    rule_title, reason = _hide(
-        item, community, by=by, reason=reason, rule_id=rule_id, need_rule=True
-    )
+    rule_title, reason = _hide(item, community, by=by, reason=reason, rule_id=rule_id)
     log_action(
         community,
         ModerationAction.Action.WARNED,

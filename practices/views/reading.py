@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import F, Prefetch
+from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from communities.access import community_context
-from communities.models import Membership
+from communities.models import Community, Membership
 
 from .. import moderation, services
 from ..access import access_post
@@ -134,7 +138,23 @@ def render_detail(
 
 
 def post_detail(request, slug: str, pk: int):
-    post, viewer = access_post(request.user, slug, pk, with_drafts=True)
+    try:
+        post, viewer = access_post(request.user, slug, pk, with_drafts=True)
+    except Http404:
+        # A signed-out member following a link to a members-only post is asked to sign
+        # in and comes back here. Only where anyone may see the community exists: a
+        # hidden one stays the same 404 as a community that does not exist.
+        if request.user.is_authenticated:
+            raise
+        community = Community.objects.visible_to(request.user).filter(slug=slug).first()
+        if community is None or Community.objects.readable_by(request.user).contains(community):
+            raise
+        messages.info(
+            request,
+            _("Posts in %(community)s are for its members. Sign in to read this one.")
+            % {"community": community.name},
+        )
+        return redirect_to_login(request.get_full_path())
     rejection = None
     if post.status == Post.Status.DRAFT:
         rejection = moderation.rejection_of(post)

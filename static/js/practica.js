@@ -14,4 +14,70 @@
       select.addEventListener("change", function () { select.form.submit(); });
     });
   });
+
+  // While an htmx request that a click or a submit started is running, its buttons say
+  // so and are disabled: a double click sends one request, not two.
+  function buttonsOf(elt) {
+    if (elt.matches("button, input[type=submit]")) { return [elt]; }
+    if (elt.matches("form")) { return Array.from(elt.querySelectorAll("button, input[type=submit]")); }
+    return [];
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var config = event.detail.requestConfig || {};
+    var trigger = config.triggeringEvent;
+    if (!trigger || (trigger.type !== "submit" && trigger.type !== "click")) { return; }
+    var elt = event.detail.elt;
+    var buttons = buttonsOf(elt).filter(function (button) { return !button.disabled; });
+    elt.setAttribute("aria-busy", "true");
+    buttons.forEach(function (button) {
+      button.disabled = true;
+      button.classList.add("is-busy");
+    });
+    elt._practicaBusy = buttons;
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!elt._practicaBusy) { return; }
+    elt.removeAttribute("aria-busy");
+    elt._practicaBusy.forEach(function (button) {
+      button.disabled = false;
+      button.classList.remove("is-busy");
+    });
+    elt._practicaBusy = null;
+  });
+
+  // When a swap removes the control that had the focus, the focus would fall back to
+  // the start of the page. Move it to the swapped region instead: its first heading,
+  // else its first control, without scrolling the page.
+  var FOCUSABLE = "h1, h2, h3, h4, [data-focus-after-swap], a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea";
+
+  // Recorded when the request starts too: disabling a focused button drops its focus.
+  function rememberFocus() {
+    var active = document.activeElement;
+    if (active && active !== document.body) { document.body._practicaFocusBefore = active; }
+  }
+  document.addEventListener("htmx:beforeRequest", rememberFocus, true);
+  document.addEventListener("htmx:beforeSwap", rememberFocus);
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var before = document.body._practicaFocusBefore;
+    var active = document.activeElement;
+    if (!before || document.contains(before)) { return; }
+    if (active && active !== document.body && document.contains(active)) { return; }
+    // The event fires on each settled element, out-of-band ones included; the focus
+    // goes to the request's own target, now replaced by the new content.
+    var region = event.target;
+    var target = event.detail.target;
+    if (!region || region === document.body || !document.contains(region)) { return; }
+    if (target && region !== target && !(target.id && region.id === target.id)) { return; }
+    document.body._practicaFocusBefore = null;
+    var next = region.matches(FOCUSABLE) ? region : region.querySelector(FOCUSABLE);
+    if (!next) { return; }
+    if (/^H[1-6]$/.test(next.tagName) && !next.hasAttribute("tabindex")) {
+      next.setAttribute("tabindex", "-1");
+    }
+    next.focus({ preventScroll: true });
+  });
 })();

@@ -47,3 +47,28 @@ def send_waiting_emails() -> None:
     job = getattr(tasks, "send_notification_emails", None)
     if job is not None:
         job.delay()
+
+
+def signed_in_context(browser, live_server, user=None, *, language: str = "", **options):
+    """A browser context whose session belongs to `user` (signed out when None), without
+    going through the sign-in page; `language` sets the member's language setting, or
+    for a signed-out visitor the cookie the footer's language form sets."""
+    from django.test import Client
+
+    options = {"viewport": {"width": 1280, "height": 900}, "locale": "en-GB", **options}
+    context = browser.new_context(**options)
+    cookies = {}
+    if user is None:
+        if language:
+            cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    else:
+        if language:
+            user.language = language
+            user.save(update_fields=["language"])
+        client = Client()
+        client.force_login(user)
+        cookies[settings.SESSION_COOKIE_NAME] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies(
+        [{"name": name, "value": value, "url": live_server.url} for name, value in cookies.items()]
+    )
+    return context

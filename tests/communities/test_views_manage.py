@@ -1142,3 +1142,16 @@ def test_a_facilitator_edits_the_charter_in_place_and_publishes_it(
         "Nothing leaves the room",
         third,
     ]
+
+
+def test_facilitators_still_see_the_join_answers_after_approving_a_request(
+    client, facilitator, community
+):
+    pending = add_pending_request(
+        community, answers=[{"question": "Why join?", "answer": "Our ward lost two handovers."}]
+    )
+    services.membership_approve(membership=pending, by=facilitator)
+    client.force_login(facilitator)
+    html = client.get(reverse("communities:manage_members", args=[community.slug])).content.decode()
+    assert "Answers to the join questions" in html
+    assert html.count("Our ward lost two handovers.") == 2  # the members page and the history

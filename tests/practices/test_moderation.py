@@ -240,15 +240,30 @@ def test_hide_and_warn_emails_the_author_naming_the_rule(
     assert sent.to == [post.author.email] and "facilitators of Safe handovers" in sent.subject
 
 
-def test_a_warning_needs_a_rule_and_hiding_needs_a_reason(community, post, facilitator):
-    with pytest.raises(ValidationError) as error:
-        moderation.review_hide_and_warn(by=facilitator, post=post, reason="Rude", rule_id="")
-    assert "rule" in error.value.error_dict
-    with pytest.raises(ValidationError) as error:
-        moderation.review_hide(by=facilitator, post=post, reason=" ")
-    assert "reason" in error.value.error_dict
+def test_hiding_and_warning_need_a_reason(community, post, facilitator):
+    for hide in (moderation.review_hide_and_warn, moderation.review_hide):
+        with pytest.raises(ValidationError) as error:
+            hide(by=facilitator, post=post, reason=" ", rule_id="")
+        assert "reason" in error.value.error_dict
     assert not reload(post).is_hidden and not ModerationAction.objects.exists()
     assert not OutboundEmail.objects.filter(kind="moderation_warning").exists()
+
+
+def test_spam_that_breaks_no_rule_is_hidden_and_its_author_warned_with_the_reason(
+    community, post, reporters, facilitator, django_capture_on_commit_callbacks
+):
+    report(reporters[0], post, note="Advertises a course")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.review_hide_and_warn(
+            by=facilitator, post=post, reason="Advertising is not welcome here.", rule_id=""
+        )
+
+    assert reload(post).is_hidden
+    assert log_of(community) == ["hidden", "warned"]
+    email = OutboundEmail.objects.get(kind="moderation_warning")
+    assert "Advertising is not welcome here." in email.body_text
+    assert "It breaks the rule" not in email.body_text and "“”" not in email.body_html
 
 
 def test_members_and_facilitators_of_other_communities_cannot_review(community, post, reporters):

@@ -478,3 +478,19 @@ def test_the_log_needs_the_same_queries_at_any_size(
         response = client.get(url("manage_log", community))
 
     assert response.status_code == 200
+
+
+def test_the_facilitator_warns_about_spam_reported_as_something_else(
+    client, community, post, reader, facilitator, django_capture_on_commit_callbacks
+):
+    moderation.report_create(reporter=reader, post=post, rule_id="other", note="Spam")
+    client.force_login(facilitator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url("manage_review_post", community, post.pk),
+            {"action": "warn", "rule": "", "reason": "Advertising is not welcome here."},
+            headers={"HX-Request": "true"},
+        )
+    assert "the author was emailed a warning" in response.content.decode()
+    assert Post.objects.get(pk=post.pk).hidden_reason == "Advertising is not welcome here."
+    assert OutboundEmail.objects.filter(kind="moderation_warning").count() == 1

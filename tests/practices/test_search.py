@@ -438,3 +438,18 @@ def test_the_query_count_does_not_grow_with_the_data(client, public_community, m
     large = {url: _count_queries(client, url) for url in BUDGET_URLS}
 
     assert small == large
+
+
+def test_snippets_show_the_rendered_text_not_the_markdown(public_community, member):
+    share(
+        public_community,
+        member,
+        "Lists at the bed",
+        happened="We kept a *bedside* list and **never** lost a [handover form](https://example.org/f).",
+    )
+
+    snippet = str(search_posts(member, "bedside").results[0].snippet_html)
+
+    assert "<mark>bedside</mark> list" in snippet
+    assert "never lost a handover form" in snippet
+    assert "*" not in snippet and "[" not in snippet and "example.org" not in snippet

@@ -447,6 +447,19 @@ def test_the_challenge_author_marks_an_answer_helpful(client, challenge, member,
     assert challenge.is_answered
 
 
+def test_the_helpful_button_says_what_it_will_do_and_announces_its_state(
+    client, challenge, member, other_member
+):
+    answer = services.comment_create(post=challenge, author=other_member, body="The 4AT.")
+    helpful = reverse("practices:comment_helpful", args=[answer.pk])
+    client.force_login(member)
+    before = client.get(url("detail", challenge)).content.decode()
+    assert 'aria-pressed="false">Mark as helpful</button>' in before
+    after = client.post(helpful, {"helpful": "1"}, **HTMX).content.decode()
+    assert 'aria-pressed="true">Remove the helpful mark</button>' in after
+    assert "Mark as helpful</button>" not in after
+
+
 def test_facilitators_hide_a_comment_with_a_reason(client, comment, member, facilitator):
     hide = reverse("practices:comment_hide", args=[comment.pk])
     client.force_login(member)
@@ -534,3 +547,50 @@ def test_refusals_in_the_conversation_come_back_as_part_of_it_for_htmx(
     assert "<html" not in html and "Say why" in html
     comment.refresh_from_db()
     assert comment.body == "We tried it too." and not comment.is_hidden
+
+
+def test_a_signed_out_member_is_asked_to_sign_in_and_comes_back_to_a_members_only_post(
+    client, facilitator, private_community
+):
+    post = services.post_create(
+        community=private_community,
+        author=facilitator,
+        kind=Post.Kind.EXPERIENCE,
+        data={"title": "Quiet rounds", "tried": "x", "happened": "y", "learned": "z"},
+    )
+    address = url("detail", post)
+    response = client.get(address, follow=True)
+    assert response.redirect_chain[-1][0] == f"{reverse('account_login')}?next={address}"
+    assert "Sign in to read this one." in response.content.decode()
+    client.force_login(add_member(private_community).user)
+    assert client.get(address).status_code == 200
+
+
+def test_a_signed_out_visitor_gets_the_same_404_for_a_hidden_community_as_for_none(
+    client, facilitator
+):
+    import re
+
+    from tests.builders import launch_community
+
+    def _without_csrf(html: bytes) -> str:  # what differs per request, as in the access table
+        pattern = (
+            r'(csrfmiddlewaretoken" value="|X-CSRFToken": "|name="next" type="hidden" value=")[^"]+'
+        )
+        return re.sub(pattern, r"\1", html.decode())
+
+    hidden = launch_community(facilitator, name="Hidden circle", visibility="hidden")
+    post = hidden.posts.first()
+    found = client.get(url("detail", post))
+    missing = client.get(reverse("practices:detail", args=["no-such-community", post.pk]))
+    assert found.status_code == missing.status_code == 404
+    assert _without_csrf(found.content) == _without_csrf(missing.content)
+
+
+def test_a_title_over_the_limit_gets_one_error_that_says_so(member_client, community):
+    response = member_client.post(
+        reverse("practices:create", args=[community.slug, "experience"]),
+        {"title": "x" * 250, "tried": "a", "happened": "b", "learned": "c", "action": "publish"},
+    )
+    errors = response.context["form"].errors["title"]
+    assert errors == ["Ensure this value has at most 200 characters (it has 250)."]

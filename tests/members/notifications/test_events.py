@@ -246,3 +246,16 @@ def _tag(name: str):
     from taggit.models import Tag
 
     return Tag.objects.get_or_create(name=name, slug=name)[0]
+
+
+def test_an_answer_that_mentions_the_challenge_author_is_an_answer_and_a_mention(
+    challenge, author, commenter
+):
+    answer = services.comment_create(
+        post=challenge, author=commenter, body=f"@{member_handle(author)} try a checklist."
+    )
+
+    assert sorted((n.kind, n.comment) for n in notes(author)) == [
+        ("answer", answer),
+        ("mention", answer),
+    ]
