@@ -4,7 +4,7 @@ querysets (Meeting.objects.visible_to and the communities' readable_by)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q
@@ -89,6 +89,24 @@ def upcoming_meetings_for(
         .filter(community__in=list(communities), starts_at__gte=now)
         .with_list_related()
         .order_by("starts_at", "pk")[:limit]
+    )
+
+
+def upcoming_in_communities(
+    community_ids: Iterable[int], now: datetime, *, horizon: timedelta = timedelta(days=31)
+) -> list[Meeting]:
+    """Scheduled meetings starting in the next month in these communities, soonest first:
+    read once per digest run and shown to readers of each community (meetings are
+    visible to whoever may read their community's content)."""
+    return list(
+        Meeting.objects.scheduled()
+        .filter(
+            community_id__in=list(community_ids),
+            starts_at__gte=now,
+            starts_at__lt=now + horizon,
+        )
+        .with_list_related()
+        .order_by("starts_at", "pk")
     )
 
 

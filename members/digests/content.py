@@ -17,6 +17,7 @@ from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils.text import Truncator
 
+from communities.meetings.selectors import upcoming_in_communities
 from communities.models import Community, Membership
 from config.links import absolute_url
 from practices.models import Post, Reaction
@@ -235,6 +236,7 @@ class CommunityContentCache:
         self.since = since
         self.until = until
         self._content: dict[int, CommunityContent] = {}
+        self._meetings: dict[int, list] = {}
         self.fetches = 0
 
     def get_many(self, community_ids: Iterable[int]) -> dict[int, CommunityContent]:
@@ -244,6 +246,18 @@ class CommunityContentCache:
             self.fetches += 1
             self._content.update(communities_digest_content(missing, self.since, self.until))
         return {pk: self._content[pk] for pk in wanted if pk in self._content}
+
+    def upcoming_meetings(self, community_ids: Iterable[int], *, limit: int = 5) -> list:
+        """The next meetings in these communities; each community is read once a run."""
+        wanted = set(community_ids)
+        missing = wanted - self._meetings.keys()
+        if missing:
+            for pk in missing:
+                self._meetings[pk] = []
+            for meeting in upcoming_in_communities(missing, self.until):
+                self._meetings[meeting.community_id].append(meeting)
+        found = [m for pk in wanted for m in self._meetings.get(pk, [])]
+        return sorted(found, key=lambda m: (m.starts_at, m.pk))[:limit]
 
     def prefetch(self, community_ids: Iterable[int]) -> None:
         self.get_many(community_ids)

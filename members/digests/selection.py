@@ -11,9 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.utils import timezone
-
-from communities.meetings.selectors import upcoming_meetings_for
 from communities.models import Community, Membership
 from config.links import absolute_url
 from practices.models import Post
@@ -216,5 +213,5 @@ def digest_for(user: User, communities_content: CommunityContentCache, since: da
         )
     digest.notifications = digest.notifications[:SHOWN_NOTIFICATIONS]
     if not digest.is_empty:
-        digest.upcoming_meetings = upcoming_meetings_for(user, help_tags.keys(), timezone.now())
+        digest.upcoming_meetings = communities_content.upcoming_meetings(help_tags.keys())
     return digest

@@ -7,6 +7,7 @@ from practices import services
 from practices.models import Comment, Post
 from tests.builders import ask, share
 from tests.practices.conftest_search import *  # noqa: F403
+from tests.staff import login_with_mfa
 
 MODELS = ["post", "comment", "reaction", "bookmark", "postfollow", "tagfollow", "mention"]
 
@@ -15,7 +16,7 @@ MODELS = ["post", "comment", "reaction", "bookmark", "postfollow", "tagfollow", 
 def staff_client(client, staff_user):
     """Staff reach the admin only with an authenticator (see tests/members/test_admin.py)."""
     TOTP.activate(staff_user, generate_totp_secret())
-    client.force_login(staff_user)
+    login_with_mfa(client, staff_user)
     return client
 
 
