@@ -12,14 +12,17 @@ of outsider, and every email and digest rendered for them is searched.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
+from django.urls import resolve, reverse
 from django.utils import timezone
 
+from communities.meetings import services as meeting_services
 from communities.models import CharterVersion, Community, Invitation, Membership, Report, Rule
 from members import notifications
 from members.digests import preview_for
+from members.feed_tokens import FeedPurpose, feed_token_for
 from members.models import Notification, NotificationKind, OutboundEmail
 from practices.models import Comment, Post
 from tests.factories import CommunityFactory, InvitationFactory, MembershipFactory, UserFactory
@@ -167,6 +170,29 @@ def _community(vis: str, users: dict) -> tuple[Community, dict]:
                 email_status=status,
                 email_due_at=now,
             )
+    # A weekly series with its agenda and place, and an insight waiting for consent.
+    first = datetime.combine(date.today() + timedelta(days=7), time(19, 0))
+    meeting = meeting_services.meeting_schedule(
+        community=community,
+        by=users["facilitator"],
+        data={
+            "title": canary(f"{vis}-meeting"),
+            "agenda": canary(f"{vis}-agenda"),
+            "place": canary(f"{vis}-place"),
+            "duration_minutes": 60,
+        },
+        starts_local=first,
+        time_zone="Europe/Berlin",
+        rule=f"FREQ=WEEKLY;UNTIL={first + timedelta(days=21):%Y%m%d}T235959",
+        invite=False,
+    )
+    insight = meeting_services.insight_propose(
+        meeting=meeting,
+        by=users["facilitator"],
+        person=users["member"],
+        kind="challenge",
+        data={"title": canary(f"{vis}-insight"), "situation": canary(f"{vis}-insight-text")},
+    )
     objects = {
         "rule": rule,
         "invitation": invitation,
@@ -174,6 +200,8 @@ def _community(vis: str, users: dict) -> tuple[Community, dict]:
         "membership": membership,
         "post": post,
         "comment": comment,
+        "meeting": meeting,
+        "insight": insight,
     }
     return community, objects
 
@@ -196,6 +224,16 @@ def _client_for(client, world: World, role: str):
     return client
 
 
+def _own_calendar_url(name: str, url: str, user) -> str:
+    """The same calendar address as `url`, with `user`'s own secret token in it."""
+    match = resolve(url)
+    kwargs = {
+        **match.kwargs,
+        "token": feed_token_for(user=user, purpose=FeedPurpose.CALENDAR).token,
+    }
+    return reverse(name, kwargs=kwargs)
+
+
 def test_no_outsider_finds_the_canary_on_any_page(client):
     world = build_world()
     leaks = []
@@ -203,6 +241,12 @@ def test_no_outsider_finds_the_canary_on_any_page(client):
         for vis in VISIBILITIES:
             url = url_for(name, params, world, vis)
             for role in OUTSIDERS:
+                if name.startswith("meetings:feed_"):
+                    # A calendar address is its owner's secret: each outsider asks for
+                    # their own (anonymous visitors have none).
+                    if role == "anonymous":
+                        continue
+                    url = _own_calendar_url(name, url, world.users[role])
                 for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
                     response = _client_for(client, world, role).get(url, **headers)
                     body = response.content.decode(errors="replace")

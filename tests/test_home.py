@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from tests.builders import add_member, launch_community
 from tests.factories import UserFactory
 
 
@@ -83,6 +84,10 @@ def test_the_profile_page_is_for_signed_in_members_only(client, db):
 
 def test_members_see_another_members_profile(client, user):
     other = UserFactory(display_name="Chloé Martin", bio="Maths teacher.")
+    # Profiles are for people who share a community (tests/members/test_profile_privacy.py).
+    community = launch_community(UserFactory(), name="Maths teachers")
+    add_member(community, user)
+    add_member(community, other)
     client.force_login(user)
 
     response = client.get(other.get_absolute_url())

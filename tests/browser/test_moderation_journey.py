@@ -5,14 +5,16 @@ the review queue, reads the reasons, hides the post and warns its author; the au
 sees the banner with the reason and asks for a review, once.
 """
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from communities import services as community_services
-from communities.models import Community, ModerationAction, Report
+from communities.models import Community, Membership, ModerationAction, Report
 from practices import services as practices_services
 from practices.models import Post
 from tests import builders
@@ -67,6 +69,10 @@ def test_reports_hide_a_post_the_facilitator_warns_and_the_author_asks_for_a_rev
     reporters = [UserFactory(display_name=name) for name in ("Bea", "Cal", "Dee")]
     for person in (author, *reporters):
         join(community, person)
+    # Reports count towards hiding only from members past the new-member period.
+    Membership.objects.filter(community=community, user__in=reporters).update(
+        joined_at=timezone.now() - timedelta(days=60)
+    )
     post = practices_services.post_create(
         community=Community.objects.get(pk=community.pk),
         author=author,

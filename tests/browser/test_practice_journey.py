@@ -238,8 +238,11 @@ def test_members_share_answer_react_and_find_experience_and_private_posts_stay_p
     expect(page.get_by_text(SECRET_TITLE)).to_have_count(0)
     expect(page.get_by_text(SECRET_TOPIC)).to_have_count(0)
 
-    # The author's profile, reached from her public post.
-    page.goto(f"{live_server.url}{experience.get_absolute_url()}")
+    # Her profile is for people who share a community with her, not for this reader.
+    assert page.goto(f"{live_server.url}{bea.get_absolute_url()}").status == 404
+    # Dan shares the public community, not the private one: her profile shows him only
+    # what he may read. He reaches it from her public post.
+    page = open_as(dan, experience.get_absolute_url())
     page.locator(".post__byline").get_by_role("link", name="Bea Lind").click()
     expect(page.get_by_role("heading", name="Bea Lind", level=1)).to_be_visible()
     expect(page.get_by_role("link", name=EXPERIENCE)).to_be_visible()
