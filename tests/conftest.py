@@ -125,3 +125,41 @@ def page(browser, request):
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-final.png"), full_page=True)
     finally:
         context.close()
+
+
+# --- Real Celery workers (tests marked `worker`) -------------------------------------
+
+
+@pytest.fixture
+def outbox_dir(tmp_path):
+    """Where the workers' file email backend writes what they send."""
+    path = tmp_path / "sent-emails"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def queue():
+    """A Celery queue of the test's own, forgotten afterwards."""
+    from tests.worker import forget_queue, new_queue
+
+    name = new_queue()
+    yield name
+    forget_queue(name)
+
+
+@pytest.fixture
+def start_worker(transactional_db, tmp_path, outbox_dir, queue):
+    """Start workers on the test's queue; all are stopped at the end of the test."""
+    from tests.worker import Worker
+
+    started = []
+
+    def start(name: str = "worker", **kwargs) -> Worker:
+        worker = Worker(queue=queue, outbox_dir=outbox_dir, log=tmp_path / f"{name}.log", **kwargs)
+        started.append(worker)
+        return worker.start()
+
+    yield start
+    for worker in started:
+        worker.stop()

@@ -21,45 +21,13 @@ from tests import digest_builders as build
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from tests.worker import (
     RedisServer,
-    Worker,
     emails_by_recipient,
-    forget_queue,
     messages_to,
-    new_queue,
     publishing_to,
     wait_for,
 )
 
 pytestmark = [pytest.mark.worker]
-
-
-@pytest.fixture
-def outbox_dir(tmp_path):
-    path = tmp_path / "sent-emails"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def queue():
-    name = new_queue()
-    yield name
-    forget_queue(name)
-
-
-@pytest.fixture
-def start_worker(transactional_db, tmp_path, outbox_dir, queue):
-    """Start workers on the test's queue; all are stopped at the end of the test."""
-    started = []
-
-    def start(name: str = "worker", **kwargs) -> Worker:
-        worker = Worker(queue=queue, outbox_dir=outbox_dir, log=tmp_path / f"{name}.log", **kwargs)
-        started.append(worker)
-        return worker.start()
-
-    yield start
-    for worker in started:
-        worker.stop()
 
 
 def readers(count: int):

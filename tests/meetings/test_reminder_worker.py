@@ -16,43 +16,12 @@ from members.models import OutboundEmail
 from tests.factories import CommunityFactory, MembershipFactory
 from tests.meetings.conftest import meeting_data
 from tests.worker import (
-    Worker,
     emails_by_recipient,
-    forget_queue,
-    new_queue,
     publishing_to,
     wait_for,
 )
 
 pytestmark = [pytest.mark.worker]
-
-
-@pytest.fixture
-def outbox_dir(tmp_path):
-    path = tmp_path / "sent-emails"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def queue():
-    name = new_queue()
-    yield name
-    forget_queue(name)
-
-
-@pytest.fixture
-def start_worker(transactional_db, tmp_path, outbox_dir, queue):
-    started = []
-
-    def start(name: str = "worker", **kwargs) -> Worker:
-        worker = Worker(queue=queue, outbox_dir=outbox_dir, log=tmp_path / f"{name}.log", **kwargs)
-        started.append(worker)
-        return worker.start()
-
-    yield start
-    for worker in started:
-        worker.stop()
 
 
 def meeting_in_half_an_hour(attendees: int):
