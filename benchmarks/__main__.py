@@ -29,8 +29,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 PYTHON = sys.executable
 # Everything the bench serves or listens on stays in 18300-18399 on 127.0.0.1.
-WEB_PORT = 18310
-SMTP_PORT = 18325
+# BENCH_WEB_PORT, BENCH_SMTP_PORT and BENCH_DB_PREFIX let two benches share a machine.
+WEB_PORT = int(os.environ.get("BENCH_WEB_PORT", "18310"))
+SMTP_PORT = int(os.environ.get("BENCH_SMTP_PORT", "18325"))
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "practica_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_DURATION = {"S": 2, "M": 10, "L": 10}
@@ -46,7 +48,11 @@ def say(message: str) -> None:
 
 def database_url(size: str) -> str:
     base = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/")
-    return base.rstrip("/") + f"/practica_bench_{size.lower()}"
+    return base.rstrip("/") + f"/{database_name(size)}"
+
+
+def database_name(size: str) -> str:
+    return f"{DB_PREFIX}_{size.lower()}"
 
 
 def fingerprint(size: str) -> str:
@@ -104,10 +110,10 @@ def ensure_dataset(size: str, *, rebuild: bool) -> dict:
     env["DATABASE_POOL"] = "false"
     build = rebuild or stored_fingerprint(size) != wanted
     if build:
-        say(f"Building dataset {size} (practica_bench_{size.lower()}, fingerprint {wanted})")
+        say(f"Building dataset {size} ({database_name(size)}, fingerprint {wanted})")
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS practica_bench_{size.lower()} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE practica_bench_{size.lower()}")
+            conn.execute(f"DROP DATABASE IF EXISTS {database_name(size)} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {database_name(size)}")
     else:
         say(f"Reusing dataset {size} (fingerprint {wanted}; --rebuild builds it again)")
     command = [PYTHON, "-m", "benchmarks.datasets", "--size", size, *(["--build"] if build else [])]
