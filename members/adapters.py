@@ -52,6 +52,8 @@ class AccountAdapter(DefaultAccountAdapter):
                 text=message.body,
                 html=html,
                 kind=template_prefix.rsplit("/", 1)[-1],
+                # Account emails carry reset and verification links and sign-in codes.
+                secret=True,
             )
 
 

@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -39,8 +41,17 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(admin.ModelAdmin):
-    list_display = ["subject", "to", "kind", "status", "attempts", "created_at", "sent_at"]
-    list_filter = ["status", "kind", "created_at"]
+    list_display = [
+        "subject",
+        "to",
+        "kind",
+        "status",
+        "attempts",
+        "created_at",
+        "sent_at",
+        "body_state",
+    ]
+    list_filter = ["status", "kind", "created_at", ("body_purged_at", admin.EmptyFieldListFilter)]
     search_fields = ["to", "subject", "dedupe_key"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in OutboundEmail._meta.fields]
@@ -62,6 +73,16 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    @admin.display(description=_("body"), ordering="body_purged_at")
+    def body_state(self, email: OutboundEmail) -> str:
+        if email.body_purged_at:
+            return _("Removed %(date)s") % {
+                "date": date_format(localtime(email.body_purged_at), "DATE_FORMAT")
+            }
+        if email.body_secret:
+            return _("Removed once sent")
+        return _("Kept")
 
     @admin.action(description=_("Send failed emails again"), permissions=["change"])
     def resend(self, request, queryset):

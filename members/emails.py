@@ -40,6 +40,7 @@ def email_send(
     dedupe_key: str | None = None,
     headers: dict[str, str] | None = None,
     attachments: list[dict[str, str]] | None = None,
+    secret: bool = False,
 ) -> OutboundEmail | None:
     """Render the email called `name` (in `language`, when given) and queue it in the outbox.
 
@@ -57,6 +58,7 @@ def email_send(
         kind=kind or name,
         dedupe_key=dedupe_key,
         attachments=attachments,
+        secret=secret,
     )
 
 

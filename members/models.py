@@ -140,6 +140,15 @@ class OutboundEmail(models.Model):
     available_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    body_secret = models.BooleanField(
+        _("body holds a secret"),
+        default=False,
+        help_text=_(
+            "A sign-in link, code or invitation token for one person: the body is removed "
+            "once the email is sent."
+        ),
+    )
+    body_purged_at = models.DateTimeField(_("body removed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outgoing email")
@@ -150,6 +159,11 @@ class OutboundEmail(models.Model):
                 fields=["available_at"],
                 name="members_outbox_due_idx",
                 condition=models.Q(status="pending"),
+            ),
+            models.Index(
+                fields=["created_at"],
+                name="members_outbox_bodies_idx",
+                condition=models.Q(body_purged_at__isnull=True, status__in=["sent", "failed"]),
             ),
         ]
 

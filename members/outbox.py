@@ -2,12 +2,12 @@
 
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from config.tasks import task_publish
@@ -31,11 +31,14 @@ def email_queue(
     kind: str = "account",
     dedupe_key: str | None = None,
     attachments: list[dict[str, str]] | None = None,
+    secret: bool = False,
 ) -> OutboundEmail | None:
     """Record an email in the outbox and hand it to a worker once the transaction commits.
 
     With a `dedupe_key` that was used before, nothing is recorded and None is returned:
-    the same logical email is never queued twice.
+    the same logical email is never queued twice. A `secret` email (a password-reset
+    or verification link, a sign-in code, an invitation token) loses its body as soon
+    as it is sent, so the outbox never keeps a working secret for anyone to read.
     """
     try:
         with transaction.atomic():
@@ -49,6 +52,7 @@ def email_queue(
                 kind=kind,
                 dedupe_key=dedupe_key,
                 attachments=attachments or [],
+                body_secret=secret,
             )
     except IntegrityError:
         if dedupe_key and OutboundEmail.objects.filter(dedupe_key=dedupe_key).exists():
@@ -120,10 +124,30 @@ def email_deliver(*, email_id: int) -> str:
         )
         log.warning("Email %s not sent (%s): %s", email_id, "retry" if retry else "failed", exc)
         return "retry" if retry else "failed"
-    OutboundEmail.objects.filter(pk=email_id).update(
-        status=OutboundEmail.Status.SENT, sent_at=timezone.now(), last_error=""
-    )
+    sent = {"status": OutboundEmail.Status.SENT, "sent_at": timezone.now(), "last_error": ""}
+    if email.body_secret:
+        sent |= {**PURGED_BODY, "body_purged_at": sent["sent_at"]}
+    OutboundEmail.objects.filter(pk=email_id).update(**sent)
     return "sent"
+
+
+PURGED_BODY = {"body_text": "", "body_html": "", "attachments": []}
+
+
+def email_bodies_purge(*, now: datetime | None = None) -> int:
+    """Remove the bodies of emails sent (or given up on) more than OUTBOX_RETENTION_DAYS
+    ago; subject, address, status and dates stay for the record.
+
+    One conditional UPDATE: safe to run twice or concurrently. Returns how many
+    bodies were removed.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.OUTBOX_RETENTION_DAYS)
+    done = OutboundEmail.objects.filter(body_purged_at__isnull=True)
+    return done.filter(
+        Q(status=OutboundEmail.Status.SENT, sent_at__lt=cutoff)
+        | Q(status=OutboundEmail.Status.FAILED, created_at__lt=cutoff)
+    ).update(**PURGED_BODY, body_purged_at=now)
 
 
 def outbox_sweep(*, limit: int = 500) -> int:
@@ -152,9 +176,10 @@ def outbox_sweep(*, limit: int = 500) -> int:
 
 
 def email_resend(*, email_ids: list[int]) -> int:
-    """Put failed emails back in the queue (admin action). Returns how many."""
+    """Put failed emails back in the queue (admin action); one whose body was removed
+    has nothing left to send and stays failed. Returns how many."""
     count = OutboundEmail.objects.filter(
-        pk__in=email_ids, status=OutboundEmail.Status.FAILED
+        pk__in=email_ids, status=OutboundEmail.Status.FAILED, body_purged_at__isnull=True
     ).update(status=OutboundEmail.Status.PENDING, available_at=timezone.now(), attempts=0)
     for email_id in email_ids:
         transaction.on_commit(lambda pk=email_id: email_enqueue(email_id=pk), robust=True)

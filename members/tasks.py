@@ -20,6 +20,13 @@ def sweep_outbox() -> int:
     return outbox.outbox_sweep()
 
 
+@shared_task(name="members.purge_email_bodies")
+def purge_email_bodies() -> int:
+    """Remove the bodies of emails older than OUTBOX_RETENTION_DAYS (beat, daily).
+    Safe to run twice: one conditional UPDATE. Returns how many were removed."""
+    return outbox.email_bodies_purge()
+
+
 @shared_task(name="members.send_notification_emails")
 def send_notification_emails() -> int:
     """Email the notifications that are due (every minute). Safe to run twice and

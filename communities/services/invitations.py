@@ -54,6 +54,8 @@ def _send_invitation(invitation: Invitation) -> None:
         to=invitation.email,
         language=invitation.community.language,
         context={"invitation": invitation, "community": invitation.community, "url": url},
+        # The link is the invitation's token: the outbox keeps no copy once sent.
+        secret=True,
     )
 
 
