@@ -17,6 +17,7 @@ test: setup chromium gettext pg-tools ## Lint, check migrations and translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/bandit --quiet -c pyproject.toml -r .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python scripts/check_translations.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -25,6 +26,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/bandit --quiet -c pyproject.toml -r .
 
 fmt: install
 	$(BIN)/ruff check --fix .

@@ -4,7 +4,8 @@ from allauth.account.models import EmailAddress
 
 from members.models import User
 
-DEMO_PASSWORD = "practica-demo"
+# Published on purpose: seed_demo prints it and refuses to run with DEBUG off.
+DEMO_PASSWORD = "practica-demo"  # nosec B105
 
 DEMO_MEMBERS = [
     # key, email, display name, bio, staff
