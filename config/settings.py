@@ -190,6 +190,7 @@ ACCOUNT_FORMS = {  # nosec B105
     "reset_password": "members.account_forms.ResetPasswordForm",
     "reset_password_from_key": "members.account_forms.ResetPasswordKeyForm",
 }
+MFA_ADAPTER = "members.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Practica"
 

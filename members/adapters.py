@@ -5,13 +5,15 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.helpers import render_authentication_error
 from allauth.socialaccount.providers.base.constants import AuthError
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
 
-from . import sso
+from . import permissions, sso
 from .emails import html_from_text
 from .outbox import email_queue
 
@@ -55,6 +57,26 @@ class AccountAdapter(DefaultAccountAdapter):
                 # Account emails carry reset and verification links and sign-in codes.
                 secret=True,
             )
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Staff keep their second factor: the last authenticator app cannot be removed."""
+
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        # Only staff are ever refused (members.permissions.check_can_remove_authenticator).
+        "cannot_delete_authenticator": _(
+            "Staff accounts keep two-factor authentication. Ask another administrator to "
+            "remove your staff status first."
+        ),
+    }
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        try:
+            permissions.check_can_remove_authenticator(authenticator)
+        except ValidationError:
+            return False
+        return True
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.formats import date_format
@@ -7,13 +9,32 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import digests, outbox
+from . import digests, outbox, permissions
 from .feed_tokens import FeedToken
 from .models import DigestDelivery, Notification, NotificationSetting, OutboundEmail, User
 
 
+class StaffGrantingUserChangeForm(UserChangeForm):
+    """Staff or superuser status only for an account that already has a second factor."""
+
+    def clean(self):
+        cleaned = super().clean()
+        granted = [
+            name
+            for name in ("is_staff", "is_superuser")
+            if cleaned.get(name) and name in self.changed_data
+        ]
+        if granted:
+            try:
+                permissions.check_can_become_staff(self.instance)
+            except ValidationError as error:
+                self.add_error(granted[0], error)
+        return cleaned
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = StaffGrantingUserChangeForm
     ordering = ["email"]
     list_display = ["email", "display_name", "is_active", "is_staff", "date_joined", "last_login"]
     list_filter = ["is_staff", "is_superuser", "is_active", "language", "date_joined"]

@@ -61,6 +61,11 @@ class StaffAdminRequiresMFAMiddleware:
     second factor that their single sign-on provider vouched for in this session (for a
     provider configured with `"mfa": "idp"`, members/sso.py).
 
+    A staff account without one is sent to the ordinary two-factor settings page, not
+    into setting one up: adding an authenticator is the account owner's own step there
+    (allauth asks for the password again, and emails the address about it), and staff
+    status goes only to accounts that already have one (members.permissions).
+
     The admin is recognised by the resolved view's namespace, not by the path, so the
     check holds when the site is served under a prefix (SCRIPT_NAME)."""
 
@@ -83,9 +88,12 @@ class StaffAdminRequiresMFAMiddleware:
             if not is_mfa_enabled(user) and not session_has_idp_mfa(request, user):
                 messages.warning(
                     request,
-                    _("Set up two-factor authentication before you open the administration."),
+                    _(
+                        "Your staff account has no second factor, so the administration "
+                        "stays closed. Set up an authenticator app here first."
+                    ),
                 )
-                return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
+                return redirect("mfa_index")
         return None
 
 
