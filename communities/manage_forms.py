@@ -7,8 +7,11 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, MaxValueValidator, MinValueValidator
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from config.uploads import ImageUploadField, cover_policy
 
 from .models import MAX_JOIN_QUESTIONS, Community, Membership, Rule
 
@@ -56,6 +59,12 @@ def _described(bound_field, descriptions: dict) -> list[tuple]:
 
 
 class CommunityDetailsForm(forms.ModelForm):
+    cover_image = ImageUploadField(
+        policy=cover_policy(),
+        label=capfirst(Community._meta.get_field("cover_image").verbose_name),
+        required=False,
+    )
+
     class Meta:
         model = Community
         fields = [
@@ -79,7 +88,6 @@ class CommunityDetailsForm(forms.ModelForm):
             "cover_color": forms.RadioSelect,
             "challenge": forms.Textarea(attrs={"rows": 3}),
             "purpose": forms.Textarea(attrs={"rows": 6}),
-            "cover_image": forms.ClearableFileInput(attrs={"accept": "image/*"}),
         }
         help_texts = {
             "audience": _('For example "ward nurses and nurse educators in the region".'),

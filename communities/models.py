@@ -169,6 +169,15 @@ class Community(models.Model):
         return reverse("communities:detail", args=[self.slug])
 
     @property
+    def cover_url(self) -> str:
+        """The cover through its view (which checks the door); the random file name's
+        start makes a new cover a new address for browsers' caches."""
+        if not self.cover_image:
+            return ""
+        version = self.cover_image.name.rsplit("/", 1)[-1][:8]
+        return f"{reverse('communities:cover', args=[self.slug])}?v={version}"
+
+    @property
     def kind_help(self) -> str:
         return self.KIND_HELP[self.Kind(self.kind)]
 
@@ -625,3 +634,18 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.get_action_display()} in {self.community}"
+
+
+class InvitationOptOut(models.Model):
+    """An address that asked for no more invitations, from anyone (the link in every
+    invitation email). Signing up with it, or accepting an invitation, lifts it."""
+
+    email = models.EmailField(_("email"), unique=True)
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("invitation opt-out")
+        verbose_name_plural = _("invitation opt-outs")
+
+    def __str__(self) -> str:
+        return self.email

@@ -168,6 +168,23 @@ class InvitationQuerySet(models.QuerySet):
         )
 
 
+def avatars_visible_to(user: User) -> models.QuerySet:
+    """Active accounts whose avatar `user` may see: those whose profile they may open,
+    and the active members of communities whose pages `user` may open (where posts,
+    comments, member lists, meetings and the facilitators show them)."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Community, Membership
+
+    people = get_user_model().objects.filter(is_active=True)
+    if is_privileged(user):
+        return people
+    shown = Membership.objects.active().filter(
+        user=OuterRef("pk"), community__in=Community.objects.visible_to(user).values("pk")
+    )
+    return people.filter(Q(pk__in=profiles_visible_to(user).values("pk")) | Q(Exists(shown)))
+
+
 def profiles_visible_to(user: User) -> models.QuerySet:
     """Active accounts whose profile `user` may open: their own, and people who share an
     active membership in some community with them (staff with a second factor:

@@ -224,6 +224,15 @@ EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=EMAIL_CONFIG.get("EMAIL_FIL
 POSTS_PER_DAY_LIMIT = env.int("POSTS_PER_DAY_LIMIT", default=20)
 COMMENTS_PER_DAY_LIMIT = env.int("COMMENTS_PER_DAY_LIMIT", default=100)
 INVITATIONS_PER_DAY_LIMIT = env.int("INVITATIONS_PER_DAY_LIMIT", default=200)
+# Invitations are email from our address with the sender's words in it: trust earns more.
+# Accounts younger than INVITATIONS_NEW_ACCOUNT_DAYS, and communities not yet launched,
+# get a handful a day; one address gets at most INVITATIONS_PER_RECIPIENT_PER_WEEK
+# invitations a week from all senders together, and each invitation is resent at most
+# once a day.
+INVITATIONS_NEW_ACCOUNT_DAYS = env.int("INVITATIONS_NEW_ACCOUNT_DAYS", default=7)
+INVITATIONS_PER_DAY_NEW_ACCOUNT = env.int("INVITATIONS_PER_DAY_NEW_ACCOUNT", default=5)
+INVITATIONS_PER_DAY_PLANNING = env.int("INVITATIONS_PER_DAY_PLANNING", default=10)
+INVITATIONS_PER_RECIPIENT_PER_WEEK = env.int("INVITATIONS_PER_RECIPIENT_PER_WEEK", default=3)
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Practica <hello@practica.localhost>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
@@ -254,6 +263,9 @@ STORAGES = {
     },
 }
 MEDIA_URL = "/media/"
+# Uploaded images (covers, avatars) are re-encoded and served through views that check
+# who may see them (config/uploads.py); never served from MEDIA_URL. The cap per file:
+UPLOAD_IMAGE_MAX_BYTES = env.int("UPLOAD_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 
 # Security headers, in every environment.

@@ -6,6 +6,7 @@ off and start a real worker process.
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-use-0123456789abcdef")
@@ -20,6 +21,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CACHES["default"]["KEY_PREFIX"] = f"practica-test-{os.getpid()}"
+# Uploads of each test run go to a folder of its own, not the checkout's media/.
+MEDIA_ROOT = os.path.join(tempfile.gettempdir(), f"practica-test-media-{os.getpid()}")
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 # Serve static files from the app and project directories: tests never run collectstatic.
 WHITENOISE_USE_FINDERS = True

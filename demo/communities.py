@@ -199,7 +199,10 @@ def _build(spec: dict, users: dict) -> Community:
     # Planned communities need a team invitation before launch.
     if not spec.get("team"):
         services.invitations_create(
-            community=community, by=owner, emails=["co-facilitator@practica.test"], role="core"
+            community=community,
+            by=owner,
+            emails=[f"co-facilitator.{community.slug}@practica.test"],
+            role="core",
         )
     _seed_post(community, owner, users)
     community = services.community_launch(community=community, by=owner)

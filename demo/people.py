@@ -1,6 +1,9 @@
 """Demo members: the accounts every other part of the demo data is written by."""
 
+from datetime import timedelta
+
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from members.models import User
 
@@ -54,7 +57,8 @@ def seed() -> dict[str, User]:
     for key, email, name, bio, staff in DEMO_MEMBERS:
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
-            user = User(email=email)
+            # Members of three months' standing, as the demo's activity shows them.
+            user = User(email=email, date_joined=timezone.now() - timedelta(days=100))
         user.display_name = name
         user.bio = bio
         user.is_staff = staff

@@ -1,7 +1,10 @@
 from django import forms
 from django.conf import settings
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+
+from config.uploads import ImageUploadField, avatar_policy
 
 from .models import User
 
@@ -30,6 +33,12 @@ class SignupForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    avatar = ImageUploadField(
+        policy=avatar_policy(),
+        label=capfirst(User._meta.get_field("avatar").verbose_name),
+        required=False,
+    )
+
     class Meta:
         model = User
         fields = ["display_name", "bio", "avatar", "time_zone", "language"]

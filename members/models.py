@@ -93,6 +93,14 @@ class User(AbstractUser):
         return reverse("members:profile", args=[self.pk])
 
     @property
+    def avatar_url(self) -> str:
+        """The avatar through its view, which shows it only where the person is shown."""
+        if not self.avatar:
+            return ""
+        version = self.avatar.name.rsplit("/", 1)[-1][:8]
+        return f"{reverse('members:avatar', args=[self.pk])}?v={version}"
+
+    @property
     def initials(self) -> str:
         parts = (self.display_name or self.email).split()
         return "".join(p[0] for p in parts[:2]).upper()

@@ -6,6 +6,7 @@ app_name = "members"
 urlpatterns = [
     path("settings/profile/", profile.profile_edit, name="profile_edit"),
     path("members/<int:pk>/", profile.profile, name="profile"),
+    path("members/<int:pk>/avatar/", profile.avatar, name="avatar"),
     path("notifications/", notifications.inbox, name="notifications"),
     path("notifications/read/", notifications.mark_read, name="notifications_read"),
     path("notifications/<int:pk>/open/", notifications.open_one, name="notification_open"),

@@ -1,6 +1,8 @@
 """factory_boy factories: rows written straight to the tables, for data volume and for
 tests of reads (the services that write these rows have their own tests)."""
 
+from datetime import timedelta
+
 import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
@@ -20,7 +22,9 @@ KNOWN_PASSWORD = "practica-demo-password"
 
 
 class UserFactory(DjangoModelFactory):
-    """A member who signed up and verified their email address."""
+    """A member who signed up (two months ago: an established account, past the new
+    accounts' invitation limits) and verified their email address.
+    `UserFactory(date_joined=timezone.now())` for a brand-new account."""
 
     class Meta:
         model = User
@@ -30,6 +34,7 @@ class UserFactory(DjangoModelFactory):
     display_name = factory.Faker("name")
     password = factory.django.Password(KNOWN_PASSWORD)
     is_active = True
+    date_joined = factory.LazyFunction(lambda: timezone.now() - timedelta(days=60))
 
     @factory.post_generation
     def verified_email(user, create, extracted, **kwargs):

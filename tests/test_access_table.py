@@ -10,6 +10,7 @@ allowed person) changes nothing.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -18,10 +19,13 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from PIL import Image
 
 from communities.meetings import services as meeting_services
 from communities.models import Community, Membership, Rule
+from communities.services import invitation_stop_token
 from members.digests import unsubscribe_token
 from members.feed_tokens import FeedPurpose, feed_token_for
 from members.models import Notification, NotificationKind
@@ -230,7 +234,14 @@ TABLE: dict[str, Entry] = {
         data={"accept_rules": "on", "accepted_rules": "on"},
         refused=(200, 302, 403, 404, 405),
     ),
+    # The signed link in every invitation email: whoever holds it may stop invitations
+    # to its address (a capability, like the invitation link itself).
+    "communities:invitations_stop": Entry(everyone, may_write=lambda role, vis: True, data={}),
     "communities:detail": Entry(community_page),
+    # Served through the door: the cover only where the home page opens.
+    "communities:cover": Entry(community_page),
+    # The avatar of someone who belongs to this community only: where they are shown.
+    "members:avatar": Entry(community_page),
     "communities:join": Entry(
         join_page,
         may_write=lambda role, vis: can_join_page(role, vis),
@@ -562,6 +573,13 @@ def configured_provider(settings):
 # --- The world -----------------------------------------------------------------------
 
 
+def image_bytes(extra: bytes = b"") -> bytes:
+    """A small WebP image, as uploads are stored (`extra` rides along after its data)."""
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (20, 90, 80)).save(out, format="WEBP")
+    return out.getvalue() + extra
+
+
 @dataclass
 class World:
     users: dict
@@ -598,6 +616,10 @@ def build_world() -> World:
         )
         post.tags.set(["handover"])
         comment = Comment.objects.create(post=post, author=users["core"], body="Thanks!")
+        community.cover_image.save("cover.webp", ContentFile(image_bytes()), save=True)
+        avatar_owner = UserFactory()
+        avatar_owner.avatar.save("avatar.webp", ContentFile(image_bytes()), save=True)
+        MembershipFactory(community=community, user=avatar_owner)
         first = datetime.combine(date.today() + timedelta(days=7), time(19, 0))
         meeting = meeting_services.meeting_schedule(
             community=community,
@@ -625,6 +647,7 @@ def build_world() -> World:
             "comment": comment,
             "meeting": meeting,
             "insight": insight,
+            "avatar_owner": avatar_owner,
         }
     # "member" signs in through the provider too (and has a password, so may disconnect).
     SocialAccount.objects.create(user=users["member"], provider="corp", uid="member-at-corp")
@@ -643,6 +666,8 @@ def url_for(name: str, pattern_params: list[str], world: World, vis: str) -> str
         elif param == "token" and name.startswith("meetings:feed_"):
             member = world.users["member"]
             kwargs["token"] = feed_token_for(user=member, purpose=FeedPurpose.CALENDAR).token
+        elif param == "token" and name == "communities:invitations_stop":
+            kwargs["token"] = invitation_stop_token(obj["invitation"].email)
         elif param == "token":
             kwargs["token"] = obj["invitation"].token
         elif param == "tag":
@@ -693,6 +718,8 @@ def _pk_for(name: str, world: World, vis: str) -> int:
         return notification.pk
     if name == "members:profile":
         return world.users["member"].pk
+    if name == "members:avatar":
+        return obj["avatar_owner"].pk
     if name == "meetings:insight":
         return obj["insight"].pk
     if name.startswith("meetings:"):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import resolve, reverse
 from django.utils import timezone
 
@@ -26,7 +27,7 @@ from members.feed_tokens import FeedPurpose, feed_token_for
 from members.models import Notification, NotificationKind, OutboundEmail
 from practices.models import Comment, Post
 from tests.factories import CommunityFactory, InvitationFactory, MembershipFactory, UserFactory
-from tests.test_access_table import ROUTES, url_for
+from tests.test_access_table import ROUTES, image_bytes, url_for
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +113,14 @@ def _community(vis: str, users: dict) -> tuple[Community, dict]:
     )
     post.tags.set([canary(f"{vis}-tag")])
     comment = Comment.objects.create(post=post, author=users["core"], body=canary(f"{vis}-comment"))
+    # Stored files: a members-only community's cover is as public as its home page; a
+    # hidden community's cover, and the avatar of someone who belongs only there, are
+    # not. The canary rides in the hidden ones' bytes.
+    private = canary(f"{vis}-file").encode() if hidden else b""
+    community.cover_image.save("cover.webp", ContentFile(image_bytes(private)), save=True)
+    avatar_owner = UserFactory()
+    avatar_owner.avatar.save("avatar.webp", ContentFile(image_bytes(private)), save=True)
+    MembershipFactory(community=community, user=avatar_owner)
     now = timezone.now()
     InvitationFactory(
         community=community,
@@ -202,6 +211,7 @@ def _community(vis: str, users: dict) -> tuple[Community, dict]:
         "comment": comment,
         "meeting": meeting,
         "insight": insight,
+        "avatar_owner": avatar_owner,
     }
     return community, objects
 
@@ -249,7 +259,12 @@ def test_no_outsider_finds_the_canary_on_any_page(client):
                     url = _own_calendar_url(name, url, world.users[role])
                 for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
                     response = _client_for(client, world, role).get(url, **headers)
-                    body = response.content.decode(errors="replace")
+                    raw = (
+                        b"".join(response.streaming_content)
+                        if response.streaming
+                        else response.content
+                    )
+                    body = raw.decode(errors="replace")
                     body += response.get("Location", "")
                     if CANARY in body:
                         at = body.index(CANARY)
@@ -287,4 +302,10 @@ def test_the_canary_is_there_for_a_member_to_find(client):
         page = client.get(post.get_absolute_url()).content.decode()
         assert canary(f"{vis}-post-title") in page
         assert canary(f"{vis}-comment") in page
+    hidden = world.communities["hidden"]
+    cover = client.get(reverse("communities:cover", args=[hidden.slug]))
+    assert canary("hidden-file").encode() in b"".join(cover.streaming_content)
+    owner = world.objects["hidden"]["avatar_owner"]
+    avatar = client.get(reverse("members:avatar", args=[owner.pk]))
+    assert canary("hidden-file").encode() in b"".join(avatar.streaming_content)
     assert Invitation.objects.filter(message__contains=CANARY).exists()

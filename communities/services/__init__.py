@@ -23,13 +23,19 @@ from .checklist import (
     missing_for_launch,
 )
 from .invitations import (
+    InvitationBatch,
     invitation_accept,
     invitation_check,
     invitation_limit_error,
+    invitation_opt_in,
+    invitation_opt_out,
     invitation_resend,
     invitation_revoke,
+    invitation_stop_email,
+    invitation_stop_token,
     invitations_create,
     invitations_left_today,
+    invitations_send,
 )
 from .lifecycle import (
     DEFAULT_EXPECTATIONS,
@@ -88,7 +94,13 @@ __all__ = [
     "complete_onboarding_if_done",
     "invitation_accept",
     "invitation_check",
+    "InvitationBatch",
     "invitation_limit_error",
+    "invitation_opt_in",
+    "invitation_opt_out",
+    "invitation_stop_email",
+    "invitation_stop_token",
+    "invitations_send",
     "invitation_resend",
     "invitation_revoke",
     "invitations_create",

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 
 from config.htmx import login_url
 
@@ -19,7 +20,7 @@ from ..forms import (
     JoinForm,
     RulesAcceptForm,
 )
-from ..models import Invitation
+from ..models import Invitation, mask_email
 from ..permissions import (
     JoinState,
     active_membership,
@@ -169,3 +170,17 @@ def invitation(request, token: str):
             return redirect(community)
     context.update(charter=charter, form=form)
     return render(request, "communities/invitation_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def invitations_stop(request, token: str):
+    """The link in every invitation email: after a confirmation, no more invitations to
+    this address from anyone. The link is signed; the page shows the address masked."""
+    email = services.invitation_stop_email(token)
+    if email is None:
+        return render(request, "communities/invitation_invalid.html", status=404)
+    stopped = request.method == "POST"
+    if stopped:
+        services.invitation_opt_out(email=email)
+    context = {"masked_email": mask_email(email), "stopped": stopped}
+    return render(request, "communities/invitations_stop.html", context)

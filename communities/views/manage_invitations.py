@@ -23,6 +23,40 @@ from .manage import manage_context
 INVITATIONS_PER_PAGE = 25
 
 
+def _report(request, batch: services.InvitationBatch) -> None:
+    sent = len(batch.created)
+    if sent:
+        messages.success(
+            request,
+            ngettext("%(n)d invitation sent.", "%(n)d invitations sent.", sent) % {"n": sent},
+        )
+    if batch.members:
+        messages.info(
+            request,
+            ngettext(
+                "%(n)d address belongs to a member or a banned person and was skipped.",
+                "%(n)d addresses belong to members or banned people and were skipped.",
+                len(batch.members),
+            )
+            % {"n": len(batch.members)},
+        )
+    if batch.opted_out:
+        messages.warning(
+            request,
+            _("Not sent, because these addresses asked for no invitations: %(emails)s")
+            % {"emails": ", ".join(batch.opted_out)},
+        )
+    if batch.enough_this_week:
+        messages.warning(
+            request,
+            _(
+                "Not sent, because these addresses had enough invitations this week; "
+                "try again in a few days: %(emails)s"
+            )
+            % {"emails": ", ".join(batch.enough_this_week)},
+        )
+
+
 @login_required
 def invitations(request, slug: str):
     community, viewer = access_community(request.user, slug, to="manage")
@@ -30,7 +64,7 @@ def invitations(request, slug: str):
     if request.method == "POST" and form.is_valid():
         emails = form.cleaned_data["emails"]
         try:
-            created = services.invitations_create(
+            batch = services.invitations_send(
                 community=community,
                 by=request.user,
                 emails=emails,
@@ -40,24 +74,7 @@ def invitations(request, slug: str):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            sent = len(created)
-            if sent:
-                messages.success(
-                    request,
-                    ngettext("%(n)d invitation sent.", "%(n)d invitations sent.", sent)
-                    % {"n": sent},
-                )
-            skipped = len(emails) - sent
-            if skipped:
-                messages.info(
-                    request,
-                    ngettext(
-                        "%(n)d address belongs to a member or a banned person and was skipped.",
-                        "%(n)d addresses belong to members or banned people and were skipped.",
-                        skipped,
-                    )
-                    % {"n": skipped},
-                )
+            _report(request, batch)
             return redirect("communities:manage_invitations", community.slug)
     page = Paginator(
         community.invitations.select_related("invited_by", "accepted_by").order_by(

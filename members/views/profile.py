@@ -5,9 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from communities.models import Community, Membership
-from communities.querysets import profiles_visible_to
+from communities.querysets import avatars_visible_to, profiles_visible_to
+from config.uploads import avatar_policy, stored_file_response
 from practices.models import Comment, Post
 
 from ..forms import ProfileForm
@@ -23,6 +25,16 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your profile has been saved."))
         return redirect("members:profile_edit")
     return render(request, "members/profile_form.html", {"form": form})
+
+
+@require_GET
+def avatar(request: HttpRequest, pk: int) -> HttpResponse:
+    """A member's avatar, only to those who may see them somewhere (their profile, or a
+    community page that shows them); the same 404 otherwise."""
+    member = get_object_or_404(avatars_visible_to(request.user).exclude(avatar=""), pk=pk)
+    return stored_file_response(
+        member.avatar, content_type=avatar_policy().content_type, download_name="avatar.webp"
+    )
 
 
 @login_required

@@ -1,9 +1,12 @@
 """The staff's admin pages for communities render, search, filter and act through services."""
 
+from datetime import timedelta
+
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
+from django.utils import timezone
 
 from communities import services
 from communities.models import (
@@ -214,6 +217,8 @@ def test_invitation_actions_resend_and_revoke(staff_client, launched, facilitato
     )
 
     act(staff_client, "invitation", "revoke", first.pk)
+    # Resent at most once a day (communities.services.invitation_resend).
+    Invitation.objects.filter(pk=second.pk).update(created_at=timezone.now() - timedelta(days=2))
     response = act(staff_client, "invitation", "resend", second.pk)
 
     first.refresh_from_db()

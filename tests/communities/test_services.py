@@ -220,6 +220,7 @@ def test_resending_an_invitation_replaces_the_old_link(launched, facilitator):
     (first,) = services.invitations_create(
         community=launched, by=facilitator, emails=["again@practica.test"]
     )
+    Invitation.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(days=2))
     second = services.invitation_resend(invitation=first, by=facilitator)
     first.refresh_from_db()
     assert first.revoked_at is not None and second.is_open and second.token != first.token

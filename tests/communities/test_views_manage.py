@@ -34,6 +34,13 @@ def page_text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 
 
+def a_day_ago(invitation: Invitation) -> None:
+    """Every invitation to this address here was sent over a day ago (resend waits)."""
+    Invitation.objects.filter(
+        community=invitation.community, email__iexact=invitation.email
+    ).update(created_at=timezone.now() - timedelta(days=1, minutes=1))
+
+
 def htmx(**headers) -> dict:
     return {"HTTP_HX_REQUEST": "true", **headers}
 
@@ -863,6 +870,12 @@ def test_revoking_and_resending_invitations(client, launched, facilitator):
     invitation.refresh_from_db()
     assert invitation.revoked_at is not None
 
+    # Resent at most once a day: the same day, it says so and sends nothing.
+    response = client.post(url("manage_invitation_resend", launched, invitation.pk), follow=True)
+    assert "open@example.org was invited less than a day ago." in page_text(response)
+    assert not launched.invitations.open().filter(email="open@example.org").exists()
+
+    a_day_ago(invitation)
     response = client.post(url("manage_invitation_resend", launched, invitation.pk), follow=True)
     assert "A new invitation was sent to open@example.org" in page_text(response)
     assert launched.invitations.open().filter(email="open@example.org").count() == 1
@@ -874,6 +887,7 @@ def test_resending_to_someone_who_joined_meanwhile_says_so(client, launched, fac
         community=launched, by=facilitator, emails=[joined.email]
     )
     add_member(launched, joined)
+    a_day_ago(invitation)
     client.force_login(facilitator)
 
     response = client.post(url("manage_invitation_resend", launched, invitation.pk), follow=True)
