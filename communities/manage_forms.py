@@ -93,6 +93,10 @@ class CommunityDetailsForm(forms.ModelForm):
             "audience": _('For example "ward nurses and nurse educators in the region".'),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cover_image"].widget.current_url = self.instance.cover_url
+
     RADIO_FIELDS = ("kind", "visibility", "join_policy", "cover_color")
 
     @property

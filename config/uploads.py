@@ -202,6 +202,29 @@ def _encode(image: Image.Image, policy: ImagePolicy) -> bytes:
     return out.getvalue()
 
 
+class _CurrentFile:
+    """What the file input says is there now: a name for people, and the served address."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __str__(self) -> str:
+        return str(gettext_lazy("current image"))
+
+
+class ImageUploadInput(forms.ClearableFileInput):
+    """Django's file input with "clear", linking the current file through its view
+    (`current_url`, set by the form) rather than to a storage path."""
+
+    current_url = ""
+
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict:
+        context = super().get_context(name, value, attrs)
+        if context["widget"]["is_initial"]:
+            context["widget"]["value"] = _CurrentFile(self.current_url)
+        return context
+
+
 class ImageUploadField(forms.FileField):
     """A form field that returns the upload re-encoded under a random name (a
     ContentFile for the model's file field), or False when "clear" was ticked."""
@@ -212,7 +235,7 @@ class ImageUploadField(forms.FileField):
 
     def __init__(self, *, policy: ImagePolicy, **kwargs: Any) -> None:
         self.policy = policy
-        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": policy.accept}))
+        kwargs.setdefault("widget", ImageUploadInput(attrs={"accept": policy.accept}))
         kwargs.setdefault(
             "help_text",
             gettext_lazy("PNG, JPEG, GIF or WebP, at most %(limit)s.")

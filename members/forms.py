@@ -44,6 +44,10 @@ class ProfileForm(forms.ModelForm):
         fields = ["display_name", "bio", "avatar", "time_zone", "language"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["avatar"].widget.current_url = self.instance.avatar_url
+
 
 class NotificationPreferencesForm(forms.Form):
     """A channel per kind of notification, the digest cadence and, per community, whether
