@@ -16,6 +16,7 @@ from .models import (
     Community,
     HelpTag,
     Invitation,
+    InvitationOptOut,
     JoinQuestion,
     LearnTag,
     Membership,
@@ -657,3 +658,21 @@ class ModerationActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("content"))
     def target(self, obj: ModerationAction) -> str:
         return _target(obj)
+
+
+@admin.register(InvitationOptOut)
+class InvitationOptOutAdmin(admin.ModelAdmin):
+    """Addresses that stopped all invitations through the link in an invitation email.
+    They are added only by their owners; deleting one lifts it (on the owner's request)."""
+
+    list_display = ["email", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["email"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["email", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
