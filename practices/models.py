@@ -116,6 +116,12 @@ class Post(models.Model):
                 name="practices_post_active_idx",
                 condition=Q(status="published"),
             ),
+            # Starter posts lead a feed: a handful of rows among thousands.
+            models.Index(
+                fields=["community", "-published_at"],
+                name="practices_post_pinned_idx",
+                condition=Q(status="published", is_pinned=True),
+            ),
             models.Index(fields=["-published_at"], name="practices_post_recent_idx"),
             models.Index(fields=["author", "-published_at"], name="practices_post_author_idx"),
         ]

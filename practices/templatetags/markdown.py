@@ -1,3 +1,5 @@
+from functools import lru_cache
+
 from django import template
 from django.utils.safestring import mark_safe
 
@@ -6,7 +8,14 @@ from practices.markdown import render_markdown
 register = template.Library()
 
 
+@lru_cache(maxsize=256)
+def _rendered(text: str) -> str:
+    # Community texts (purpose, welcome message) appear on every page view; the output
+    # depends on the text alone, so each process renders a given text once.
+    return render_markdown(text)
+
+
 @register.filter(name="markdown")
 def markdown_filter(text: str) -> str:
     """{{ text|markdown }}: sanitised HTML from Markdown."""
-    return mark_safe(render_markdown(text))  # noqa: S308 - nh3 sanitised it
+    return mark_safe(_rendered(str(text or "")))  # noqa: S308 - nh3 sanitised it
