@@ -19,3 +19,10 @@ def _rendered(text: str) -> str:
 def markdown_filter(text: str) -> str:
     """{{ text|markdown }}: sanitised HTML from Markdown."""
     return mark_safe(_rendered(str(text or "")))  # noqa: S308 - nh3 sanitised it
+
+
+@register.filter(name="stored_html")
+def stored_html_filter(html: str) -> str:
+    """{{ post.body_html.learned|stored_html }}: HTML the services sanitised when the
+    text was written (Post.body_html, Comment.body_html), shown as it is."""
+    return mark_safe(html or "")  # noqa: S308 - sanitised by practices.markdown when stored
