@@ -51,14 +51,19 @@ def access_community(
 
 def community_context(user: User, community: Community, viewer: Membership | None, **extra) -> dict:
     """What every community page's header needs: the viewer's membership and the `can_*`
-    flags. `extra` is the page's own context (it may name its own `membership`)."""
+    flags. `extra` is the page's own context (it may name its own `membership`); a page
+    whose community the door opened with `to="read"` passes `can_read=True`, which the
+    door already checked."""
+    can_read = extra.pop("can_read", None)
+    if can_read is None:
+        can_read = can(check_can_read_content, user, community)
     return {
         "community": community,
         "membership": viewer,
         "join_state": join_state(user, community, viewer),
         "can_manage": can(check_can_manage_community, user, community, viewer),
         "can_view_members": can(check_can_view_members, user, community, viewer),
-        "can_read": can(check_can_read_content, user, community),
+        "can_read": can_read,
         "can_restore": can(check_can_restore_community, user, community),
         "can_view_health": can(check_can_view_health, user, community, viewer),
         "needs_charter_acceptance": bool(

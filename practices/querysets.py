@@ -10,7 +10,7 @@ from django.db.models import Q
 from config.privilege import is_privileged
 
 if TYPE_CHECKING:
-    from communities.models import Community
+    from communities.models import Community, Membership
     from members.models import User
 
 # Orderings of a community's feed. Each ends with a unique column so that keyset
@@ -22,6 +22,33 @@ FEED_SORTS: dict[str, tuple[str, ...]] = {
     "helpful": ("-helpful_count", "-published_at", "-pk"),
 }
 DEFAULT_FEED_SORT = "newest"
+
+# What a post list item shows (practices/includes/post_list_item.html) and what keyset
+# pagination reads: list pages never load the Markdown sources, the comment text kept
+# for search, the search vector, or any author column beyond the name.
+LIST_COLUMNS = (
+    "id",
+    "community_id",
+    "author_id",
+    "kind",
+    "status",
+    "title",
+    "outcome",
+    "is_pinned",
+    "hidden_at",
+    "answered_at",
+    "comment_count",
+    "helpful_count",
+    "applied_count",
+    "excerpt",
+    "published_at",
+    "last_activity_at",
+    "community__id",
+    "community__slug",
+    "community__name",
+    "author__id",
+    "author__display_name",
+)
 
 
 class PostQuerySet(models.QuerySet):
@@ -42,6 +69,19 @@ class PostQuerySet(models.QuerySet):
             return qs
         facilitated = Community.objects.facilitated_by(user).values("pk")
         return qs.filter(Q(hidden_at__isnull=True) | Q(author=user) | Q(community__in=facilitated))
+
+    def visible_in(
+        self, community: Community, user: User, membership: Membership | None
+    ) -> PostQuerySet:
+        """`visible_to(user)` within one community that the door already opened for
+        reading (`access_community(user, slug, to="read")`), using the membership it
+        returned: the same rule, without rebuilding the scoped subqueries per query."""
+        qs = self.filter(community=community, status=self.model.Status.PUBLISHED)
+        if not user.is_authenticated:
+            return qs.filter(hidden_at__isnull=True)
+        if is_privileged(user) or (membership is not None and membership.is_facilitator):
+            return qs
+        return qs.filter(Q(hidden_at__isnull=True) | Q(author=user))
 
     def _own_in_readable(self, user: User) -> PostQuerySet:
         """`user`'s posts in communities whose content they may still read: a banned or
@@ -86,6 +126,10 @@ class PostQuerySet(models.QuerySet):
     def with_list_related(self) -> PostQuerySet:
         return self.select_related("community", "author").prefetch_related("tags")
 
+    def for_list(self) -> PostQuerySet:
+        """What a post list item shows, and only that (`LIST_COLUMNS`)."""
+        return self.with_list_related().only(*LIST_COLUMNS)
+
     def pinned(self) -> PostQuerySet:
         """Starter posts the facilitators pinned, newest first (chain after `visible_to`)."""
         return self.filter(is_pinned=True).order_by("-published_at", "-pk")
@@ -102,7 +146,8 @@ class PostQuerySet(models.QuerySet):
     ) -> PostQuerySet:
         """A community's posts in feed order with what a list item shows.
 
-        Chain after `visible_to(user)`: `Post.objects.visible_to(user).for_feed(community)[:5]`.
+        Chain after `visible_to(user)` or `visible_in(community, user, membership)`:
+        `Post.objects.visible_to(user).for_feed(community)[:5]`.
         `tag` is a tag slug; `open_challenges` keeps challenges without a helpful answer.
         """
         qs = self.filter(community=community)
@@ -114,7 +159,7 @@ class PostQuerySet(models.QuerySet):
             qs = qs.filter(outcome=outcome)
         if tag:
             qs = qs.filter(tags__slug=tag)
-        return qs.order_by(*FEED_SORTS.get(sort, FEED_SORTS[DEFAULT_FEED_SORT])).with_list_related()
+        return qs.order_by(*FEED_SORTS.get(sort, FEED_SORTS[DEFAULT_FEED_SORT])).for_list()
 
 
 class CommentQuerySet(models.QuerySet):

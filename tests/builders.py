@@ -12,6 +12,7 @@ from taggit.models import Tag
 from communities import services
 from communities.models import Community, Membership, MembershipEvent
 from practices import services as practices_services
+from practices.markdown import RENDERER_VERSION, post_excerpt, render_post_body
 from practices.models import Post, PostTag
 from tests.factories import UserFactory
 
@@ -167,6 +168,18 @@ def bulk_experiences(community: Community, author, count: int, *, tag: str = "ro
             recommend="Name one person who keeps the rota.",
             published_at=now,
             last_activity_at=now,
+            body_html=(
+                body := render_post_body(
+                    {
+                        "tried": "Swapping the weekend rota between wards.",
+                        "happened": "The rota held for a month.",
+                        "learned": f"Rotas need an owner (lesson {i}).",
+                        "recommend": "Name one person who keeps the rota.",
+                    }
+                )
+            ),
+            excerpt=post_excerpt(Post.Kind.EXPERIENCE, body),
+            markdown_version=RENDERER_VERSION,
         )
         for i in range(count)
     )

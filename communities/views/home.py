@@ -38,7 +38,7 @@ def detail(request, slug: str):
     elif state == JoinState.INVITED:
         context["invitation"] = open_invitation(request.user, community)
     if context["can_read"]:
-        context.update(_recent_posts(request.user, community))
+        context.update(_recent_posts(request.user, community, viewer))
     membership = context["membership"]
     if membership and membership.is_active and membership.onboarding_completed_at is None:
         context["show_onboarding"] = True
@@ -49,17 +49,13 @@ def detail(request, slug: str):
 RECENT_POSTS = 5
 
 
-def _recent_posts(user, community: Community) -> dict:
+def _recent_posts(user, community: Community, viewer: Membership | None) -> dict:
     """Starter posts and the latest experiences and challenges, for readers."""
     from practices.models import Post
 
-    visible = Post.objects.visible_to(user)
-    pinned = list(
-        visible.filter(community=community)
-        .pinned()
-        .with_list_related()
-        .prefetch_related(None)[:RECENT_POSTS]
-    )
+    # Only for readers (`can_read`): the same rule as `visible_to`, from the door's standing.
+    visible = Post.objects.visible_in(community, user, viewer)
+    pinned = list(visible.pinned().for_list().prefetch_related(None)[:RECENT_POSTS])
     recent = list(
         visible.for_feed(community).filter(is_pinned=False).prefetch_related(None)[:RECENT_POSTS]
     )

@@ -15,6 +15,22 @@ from practices.models import Comment, Post
 from ..forms import ProfileForm
 
 PROFILE_ITEMS = 10
+# What an answer on the profile shows: never the post's text or search columns.
+ANSWER_COLUMNS = (
+    "id",
+    "post_id",
+    "author_id",
+    "body_html",
+    "marked_helpful_at",
+    "hidden_at",
+    "created_at",
+    "post__id",
+    "post__title",
+    "post__community_id",
+    "post__community__id",
+    "post__community__slug",
+    "post__community__name",
+)
 
 
 @login_required
@@ -62,11 +78,13 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "member": member,
         "experiences": list(
-            experiences.select_related("community").order_by("-published_at")[:PROFILE_ITEMS]
+            experiences.for_list().prefetch_related(None).order_by("-published_at")[:PROFILE_ITEMS]
         ),
         "experience_count": experiences.count(),
         "answers": list(
-            answers.select_related("post__community").order_by("-created_at")[:PROFILE_ITEMS]
+            answers.select_related("post__community")
+            .only(*ANSWER_COLUMNS)
+            .order_by("-created_at")[:PROFILE_ITEMS]
         ),
         "answer_count": answers.count(),
         "memberships": list(memberships),

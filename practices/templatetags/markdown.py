@@ -1,3 +1,5 @@
+from functools import lru_cache
+
 from django import template
 from django.utils.safestring import mark_safe
 
@@ -6,8 +8,23 @@ from practices.markdown import render_markdown
 register = template.Library()
 
 
+@lru_cache(maxsize=256)
+def _rendered(text: str) -> str:
+    # Community texts (purpose, welcome message) appear on every page view; the output
+    # depends on the text alone, so each process renders a given text once.
+    return render_markdown(text)
+
+
 @register.filter(name="markdown")
 def markdown_filter(text: str) -> str:
     """{{ text|markdown }}: sanitised HTML from Markdown."""
     # nh3 sanitised it.
-    return mark_safe(render_markdown(text))  # noqa: S308  # nosec B308 B703
+    return mark_safe(_rendered(str(text or "")))  # noqa: S308  # nosec B308 B703
+
+
+@register.filter(name="stored_html")
+def stored_html_filter(html: str) -> str:
+    """{{ post.body_html.learned|stored_html }}: HTML the services sanitised when the
+    text was written (Post.body_html, Comment.body_html), shown as it is."""
+    # Sanitised by practices.markdown when it was stored.
+    return mark_safe(html or "")  # noqa: S308  # nosec B308 B703

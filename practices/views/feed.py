@@ -35,7 +35,9 @@ def _feed_page(
         filters["tag"] = tag.slug
     sort = filters["sort"]
     cursor = request.GET.get("after") or None
-    posts = Post.objects.visible_to(request.user).for_feed(community, **filters)
+    # The door opened the community for reading and returned the viewer's standing.
+    visible = Post.objects.visible_in(community, request.user, viewer)
+    posts = visible.for_feed(community, **filters)
     if tag is not None and tag.pk is None:
         posts = posts.none()
     pinned = []
@@ -44,8 +46,7 @@ def _feed_page(
         posts = posts.filter(is_pinned=False)
         if cursor is None:
             pinned = list(
-                Post.objects.visible_to(request.user)
-                .for_feed(community, **filters)
+                visible.for_feed(community, **filters)
                 .pinned()
                 .prefetch_related(None)[:PINNED_LIMIT]
             )
@@ -81,7 +82,8 @@ def feed(request, slug: str):
     if form.is_valid() and (tag_slug := form.cleaned_data.get("tag")):
         tag = Tag.objects.filter(slug=tag_slug).first()
     page = _feed_page(request, community, viewer, form, tag=tag)
-    context = community_context(request.user, community, viewer, tab="posts", **page)
+    # The door opened the community to read: `can_read` is what it checked.
+    context = community_context(request.user, community, viewer, tab="posts", can_read=True, **page)
     return render(request, "practices/post_list.html", context)
 
 
@@ -96,5 +98,6 @@ def community_tag(request, slug: str, tag: str):
         # tell whether a topic is used in communities the viewer cannot read.
         found = Tag(name=normalise_tag(tag) or tag)
     page = _feed_page(request, community, viewer, FeedFilterForm(request.GET), tag=found)
-    context = community_context(request.user, community, viewer, tab="posts", **page)
+    # The door opened the community to read: `can_read` is what it checked.
+    context = community_context(request.user, community, viewer, tab="posts", can_read=True, **page)
     return render(request, "practices/post_list.html", context)

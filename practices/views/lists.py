@@ -17,7 +17,7 @@ def bookmarks(request):
         Post.objects.visible_to(request.user)
         .filter(bookmarks__user=request.user)
         .order_by("-bookmarks__created_at", "-pk")
-        .with_list_related()
+        .for_list()
     )
     page = Paginator(posts, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "practices/bookmark_list.html", {"page": page})

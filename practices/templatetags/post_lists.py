@@ -1,0 +1,87 @@
+"""{% post_items posts %}: post list items, rendered once and then served from the cache.
+
+A list item shows only what is the same for everyone who may see the post (its title,
+excerpt, counters, topics, author and community names), so every viewer, signed in or
+not, shares one rendering. The cache key is a digest of everything the item shows,
+plus the language, the time zone and the template itself: an edit, a pin, a new
+comment or a renamed topic changes the key, so a changed post is never served stale
+and nothing needs to be deleted when content changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from django import template
+from django.core.cache import cache
+from django.template.loader import get_template
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+ITEM_TEMPLATE = "practices/includes/post_list_item.html"
+ITEM_CACHE_SECONDS = 24 * 3600
+
+
+def _digest(value: object) -> str:
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
+
+
+def _shown(post, heading_level: int, show_community: bool) -> tuple:
+    """Everything the item template reads from `post` (LIST_COLUMNS and the topics)."""
+    return (
+        post.pk,
+        post.kind,
+        post.status,
+        post.title,
+        post.outcome,
+        post.is_pinned,
+        post.hidden_at,
+        post.answered_at,
+        post.comment_count,
+        post.helpful_count,
+        post.applied_count,
+        post.excerpt,
+        post.published_at,
+        post.community.slug,
+        post.community.name,
+        post.author.display_name,
+        [(tag.name, tag.slug) for tag in post.tags.all()],
+        heading_level,
+        show_community,
+    )
+
+
+@register.simple_tag
+def post_items(
+    posts: Iterable, heading_level: int = 3, show_community: bool = False, wrap: str = "li"
+) -> SafeString:
+    """The list items of `posts`, each in a `<wrap>` element (none with wrap="")."""
+    posts = list(posts)
+    if not posts:
+        return mark_safe("")
+    item = get_template(ITEM_TEMPLATE)
+    scope = _digest(
+        (item.template.source, translation.get_language(), timezone.get_current_timezone_name())
+    )
+    keys = [
+        f"post-item:{scope}:{_digest(_shown(post, heading_level, show_community))}"
+        for post in posts
+    ]
+    found = cache.get_many(keys)
+    rendered = {}
+    parts = []
+    for post, key in zip(posts, keys, strict=True):
+        html = found.get(key)
+        if html is None:
+            # No request and no context processors: the item cannot depend on the viewer.
+            html = item.render(
+                {"post": post, "heading_level": heading_level, "show_community": show_community}
+            )
+            rendered[key] = html
+        parts.append(f"<{wrap}>{html}</{wrap}>" if wrap else html)
+    if rendered:
+        cache.set_many(rendered, ITEM_CACHE_SECONDS)
+    return mark_safe("".join(parts))  # noqa: S308 - autoescaped item templates
