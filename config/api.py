@@ -7,6 +7,7 @@ Nothing here knows about our models: authentication lives with the tokens
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -156,7 +157,7 @@ class KeysetPaginator:
         self.size = size
 
     def page(self, queryset: QuerySet, ordering: tuple[str, ...]) -> tuple[list, str | None]:
-        cursor = self.request.query_params.get("cursor") or None
+        cursor = checked_cursor(self.request)
         found = keyset_page(queryset, ordering=ordering, cursor=cursor, size=self.size)
         return found.object_list, found.next_cursor
 
@@ -169,6 +170,55 @@ class KeysetPaginator:
         query = self.request.query_params.copy()
         query["cursor"] = next_cursor
         return self.request.build_absolute_uri(f"{self.request.path}?{query.urlencode()}")
+
+
+def cursor_parameter() -> Any:
+    """`?cursor=`: sort values of the last row shown, digits joined by underscores."""
+    from drf_spectacular.utils import OpenApiParameter
+
+    return OpenApiParameter(
+        "cursor",
+        {"type": "string", "pattern": "^[0-9_]{0,80}$"},
+        description="From the previous page's `next` link.",
+    )
+
+
+class StrictCharField(serializers.CharField):
+    """Text that must be sent as a JSON string (DRF would turn 5 into "5")."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false, not 0, 1 or "yes"."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON number without a fraction, not "5"."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+CURSOR_PATTERN = re.compile(r"[0-9_]{0,80}")
+
+
+def checked_cursor(request: Request) -> str | None:
+    """The request's `?cursor=`, or a 400 when it cannot be one of ours."""
+    cursor = request.query_params.get("cursor") or None
+    if cursor is not None and not CURSOR_PATTERN.fullmatch(cursor):
+        raise exceptions.ValidationError({"cursor": [_("Use the next link of the previous page.")]})
+    return cursor
 
 
 def page_of(name: str, item: type[serializers.Serializer]) -> serializers.Serializer:
@@ -208,8 +258,8 @@ ERRORS = {
 
 def responses(ok: dict[int, Any], *errors: int) -> dict[int, Any]:
     """An operation's documented responses: its own, and the error shape for `errors`
-    (401, 404 and 429 always apply)."""
-    codes = sorted({401, 404, 429, *errors})
+    (400 for a malformed request, 401, 404 and 429 always apply)."""
+    codes = sorted({400, 401, 404, 429, *errors})
     return {**ok, **{code: ERRORS[code] for code in codes}}
 
 

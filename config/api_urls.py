@@ -1,12 +1,14 @@
 """The REST API, version 1: `/api/v1/`. The schema and its documentation page too."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from communities.api import views as communities
 from communities.meetings.api import views as meetings
 from members.api import notifications
 from practices.api import views as practices
+
+from .api_views import not_found
 
 app_name = "api"
 urlpatterns = [
@@ -40,4 +42,6 @@ urlpatterns = [
     path("search/", practices.search, name="search"),
     path("notifications/", notifications.notification_list, name="notification_list"),
     path("notifications/read/", notifications.notifications_mark_read, name="notifications_read"),
+    # Last: anything else under /api/v1/ is the API's JSON 404.
+    re_path(r"^(?P<rest>[\s\S]*)$", not_found, name="not_found"),
 ]

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from config.api import KeysetPaginator, page_of, responses
+from config.api import KeysetPaginator, cursor_parameter, page_of, responses
 
 from ..access import access_community
 from ..models import Community
 from .serializers import CommunityDetailSerializer, CommunitySerializer
 
-CURSOR = OpenApiParameter("cursor", str, description="From the previous page's `next`.")
+CURSOR = cursor_parameter()
 
 
 @extend_schema(

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from config.api import KeysetPaginator, TokenScopePermission, page_of, responses
+from config.api import (
+    KeysetPaginator,
+    StrictBooleanField,
+    StrictIntegerField,
+    TokenScopePermission,
+    cursor_parameter,
+    page_of,
+    responses,
+)
 
 from .. import notifications
 from ..models import Notification
@@ -45,11 +54,13 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 class MarkReadSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        child=StrictIntegerField(min_value=1, max_value=2**63 - 1),
         required=False,
         max_length=500,
     )
-    all = serializers.BooleanField(default=False, help_text="Mark every notification read.")
+    all = StrictBooleanField(
+        default=False, help_text="Mark every notification read; otherwise those in `ids`."
+    )
 
 
 class MarkedSerializer(serializers.Serializer):
@@ -60,7 +71,7 @@ class MarkedSerializer(serializers.Serializer):
     operation_id="notifications_list",
     summary="Your notifications, newest first",
     parameters=[
-        OpenApiParameter("cursor", str, description="From the previous page's `next`."),
+        cursor_parameter(),
         OpenApiParameter("unread", bool, description="Only the unread ones."),
     ],
     responses=responses({200: page_of("NotificationPage", NotificationSerializer)}),
@@ -72,7 +83,10 @@ def notification_list(request):
     rows = notifications.with_visibility(
         Notification.objects.filter(recipient=request.user), request.user
     )
-    if request.query_params.get("unread") in ("true", "1"):
+    unread = request.query_params.get("unread")
+    if unread not in (None, "true", "false"):
+        raise exceptions.ValidationError({"unread": [_("Say true or false.")]})
+    if unread == "true":
         rows = rows.filter(read_at__isnull=True)
     rows = rows.select_related("actor", "post__community", "community").order_by(*ORDERING)
     paginator = KeysetPaginator(request, size=settings.API_PAGE_SIZE)
@@ -94,7 +108,5 @@ def notifications_mark_read(request):
     serializer = MarkReadSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
-    if not data["all"] and not data.get("ids"):
-        raise exceptions.ValidationError({"ids": ["Name the notifications, or send all: true."]})
-    ids = "all" if data["all"] else data["ids"]
+    ids = "all" if data["all"] else data.get("ids", [])
     return Response({"marked": notifications.mark_read(user=request.user, ids=ids)})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from config.api import StrictBooleanField, StrictCharField, StrictIntegerField
+
 from ..models import Comment, Post, Reaction
 from ..services import CHALLENGE_FIELDS, EXPERIENCE_FIELDS
 
@@ -19,6 +21,12 @@ class PostSerializer(serializers.ModelSerializer):
     tags = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField(help_text="The post's page on the site.")
     is_hidden = serializers.SerializerMethodField()
+    outcome = serializers.ChoiceField(
+        choices=Post.Outcome.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Experiences only.",
+    )
 
     class Meta:
         model = Post
@@ -87,18 +95,18 @@ class PostWriteSerializer(serializers.Serializer):
     """An experience or a challenge. The services decide what is required to publish."""
 
     kind = serializers.ChoiceField(choices=Post.Kind.choices)
-    title = serializers.CharField(max_length=200, allow_blank=True, default="")
-    situation = serializers.CharField(allow_blank=True, required=False, max_length=20_000)
-    tried = serializers.CharField(allow_blank=True, required=False, max_length=20_000)
-    happened = serializers.CharField(allow_blank=True, required=False, max_length=20_000)
+    title = StrictCharField(max_length=200, allow_blank=True, default="")
+    situation = StrictCharField(allow_blank=True, required=False, max_length=20_000)
+    tried = StrictCharField(allow_blank=True, required=False, max_length=20_000)
+    happened = StrictCharField(allow_blank=True, required=False, max_length=20_000)
     outcome = serializers.ChoiceField(choices=Post.Outcome.choices, required=False)
-    learned = serializers.CharField(allow_blank=True, required=False, max_length=20_000)
-    recommend = serializers.CharField(allow_blank=True, required=False, max_length=20_000)
-    help_wanted = serializers.CharField(allow_blank=True, required=False, max_length=20_000)
+    learned = StrictCharField(allow_blank=True, required=False, max_length=20_000)
+    recommend = StrictCharField(allow_blank=True, required=False, max_length=20_000)
+    help_wanted = StrictCharField(allow_blank=True, required=False, max_length=20_000)
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=100), required=False, max_length=20
+        child=StrictCharField(max_length=100), required=False, max_length=20
     )
-    publish = serializers.BooleanField(
+    publish = StrictBooleanField(
         default=True, help_text="False keeps it as a draft only you can see."
     )
 
@@ -106,18 +114,18 @@ class PostWriteSerializer(serializers.Serializer):
 class PostUpdateSerializer(serializers.Serializer):
     """The fields to change; those left out stay as they are."""
 
-    title = serializers.CharField(max_length=200, required=False)
-    situation = serializers.CharField(allow_blank=True, required=False, max_length=20_000)
-    tried = serializers.CharField(allow_blank=True, required=False, max_length=20_000)
-    happened = serializers.CharField(allow_blank=True, required=False, max_length=20_000)
+    title = StrictCharField(max_length=200, required=False)
+    situation = StrictCharField(allow_blank=True, required=False, max_length=20_000)
+    tried = StrictCharField(allow_blank=True, required=False, max_length=20_000)
+    happened = StrictCharField(allow_blank=True, required=False, max_length=20_000)
     outcome = serializers.ChoiceField(choices=Post.Outcome.choices, required=False)
-    learned = serializers.CharField(allow_blank=True, required=False, max_length=20_000)
-    recommend = serializers.CharField(allow_blank=True, required=False, max_length=20_000)
-    help_wanted = serializers.CharField(allow_blank=True, required=False, max_length=20_000)
+    learned = StrictCharField(allow_blank=True, required=False, max_length=20_000)
+    recommend = StrictCharField(allow_blank=True, required=False, max_length=20_000)
+    help_wanted = StrictCharField(allow_blank=True, required=False, max_length=20_000)
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=100), required=False, max_length=20
+        child=StrictCharField(max_length=100), required=False, max_length=20
     )
-    publish = serializers.BooleanField(default=False, help_text="Publish a draft.")
+    publish = StrictBooleanField(default=False, help_text="Publish a draft.")
 
 
 def content_of(kind: str, data: dict) -> dict:
@@ -154,16 +162,20 @@ class CommentSerializer(serializers.ModelSerializer):
 
 
 class CommentWriteSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=Comment.BODY_MAX_CHARS)
-    parent = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1, help_text="The comment this replies to."
+    body = StrictCharField(max_length=Comment.BODY_MAX_CHARS)
+    parent = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="The comment this replies to.",
     )
 
 
 class ReactionWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Reaction.Kind.choices)
-    active = serializers.BooleanField(default=True, help_text="False takes the reaction back.")
-    note = serializers.CharField(max_length=280, allow_blank=True, default="")
+    active = StrictBooleanField(default=True, help_text="False takes the reaction back.")
+    note = StrictCharField(max_length=280, allow_blank=True, default="")
 
 
 class ReactionStateSerializer(serializers.Serializer):

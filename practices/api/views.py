@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import prefetch_related_objects
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from communities.access import access_community
-from config.api import KeysetPaginator, page_of, responses
+from config.api import KeysetPaginator, cursor_parameter, page_of, responses
 
 from .. import services
 from ..access import access_post
@@ -36,11 +37,12 @@ from .serializers import (
     content_of,
 )
 
-CURSOR = OpenApiParameter("cursor", str, description="From the previous page's `next`.")
+CURSOR = cursor_parameter()
+# An empty value means "any", as in the feed's own form.
 FEED_FILTERS = [
-    OpenApiParameter("sort", str, enum=["newest", "active", "helpful"]),
-    OpenApiParameter("kind", str, enum=["experience", "challenge", "open"]),
-    OpenApiParameter("outcome", str, enum=list(Post.Outcome.values)),
+    OpenApiParameter("sort", str, enum=["", "newest", "active", "helpful"]),
+    OpenApiParameter("kind", str, enum=["", "experience", "challenge", "open"]),
+    OpenApiParameter("outcome", str, enum=["", *Post.Outcome.values]),
     OpenApiParameter("tag", str, description="A topic's slug."),
     CURSOR,
 ]
@@ -99,6 +101,8 @@ def post_list(request, slug: str):
             status=status.HTTP_201_CREATED,
         )
     form = FeedFilterForm(request.query_params)
+    if not form.is_valid():
+        raise exceptions.ValidationError(form.errors)
     filters = form.filters()
     posts = Post.objects.visible_to(request.user).for_feed(community, **filters)
     paginator = KeysetPaginator(request, size=settings.API_PAGE_SIZE)
@@ -166,7 +170,7 @@ def comment_list(request, slug: str, pk: int):
         if data.get("parent"):
             parent = comments.filter(pk=data["parent"]).first()
             if parent is None:
-                raise exceptions.ValidationError({"parent": ["No such comment on this post."]})
+                raise exceptions.ValidationError({"parent": [_("No such comment on this post.")]})
         comment = services.comment_create(
             post=post, author=request.user, body=data["body"], parent=parent
         )
@@ -205,12 +209,21 @@ def reaction_set(request, slug: str, pk: int):
     operation_id="search",
     summary="Search the posts you may read",
     parameters=[
-        OpenApiParameter("q", str, required=True, description='Words, "a phrase", -without.'),
+        OpenApiParameter(
+            "q",
+            {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH, "pattern": r"\S"},
+            required=True,
+            description='Words, "a phrase", -without.',
+        ),
         OpenApiParameter("community", str, description="A community's slug."),
-        OpenApiParameter("kind", str, enum=list(Post.Kind.values)),
-        OpenApiParameter("outcome", str, enum=list(Post.Outcome.values)),
+        OpenApiParameter("kind", str, enum=["", *Post.Kind.values]),
+        OpenApiParameter("outcome", str, enum=["", *Post.Outcome.values]),
         OpenApiParameter("tag", str, description="A topic's slug."),
-        CURSOR,
+        OpenApiParameter(
+            "cursor",
+            {"type": "string", "pattern": "^[0-9]{0,6}$"},
+            description="From the previous page's `next`.",
+        ),
     ],
     responses=responses({200: page_of("SearchPage", SearchResultSerializer)}, 400),
     tags=["search"],
@@ -221,17 +234,17 @@ def search(request):
     query = params.get("q", "").strip()
     errors = {}
     if not query:
-        errors["q"] = ["Say what to search for."]
+        errors["q"] = [_("Say what to search for.")]
     elif len(query) > MAX_QUERY_LENGTH:
-        errors["q"] = [f"At most {MAX_QUERY_LENGTH} characters."]
+        errors["q"] = [_("At most %(n)d characters.") % {"n": MAX_QUERY_LENGTH}]
     kind, outcome = params.get("kind") or None, params.get("outcome") or None
     if kind and kind not in Post.Kind.values:
-        errors["kind"] = ["Choose experience or challenge."]
+        errors["kind"] = [_("Choose experience or challenge.")]
     if outcome and outcome not in Post.Outcome.values:
-        errors["outcome"] = ["Choose one of: " + ", ".join(Post.Outcome.values) + "."]
+        errors["outcome"] = [_("Choose worked, mixed or failed.")]
     cursor = params.get("cursor") or "0"
     if not cursor.isdigit() or len(cursor) > 6:
-        errors["cursor"] = ["Use the `next` link of the previous page."]
+        errors["cursor"] = [_("Use the next link of the previous page.")]
     if errors:
         raise exceptions.ValidationError(errors)
     community = None

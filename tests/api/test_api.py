@@ -201,7 +201,8 @@ def test_notifications_list_and_mark_read(as_token, member, other_member, commun
     marked = api.post("/api/v1/notifications/read/", {"all": True}, format="json")
     assert marked.json()["marked"] >= 1
     assert api.get("/api/v1/notifications/?unread=true").json()["results"] == []
-    _error(api.post("/api/v1/notifications/read/", {}, format="json"), 400)
+    assert api.post("/api/v1/notifications/read/", {}, format="json").json() == {"marked": 0}
+    assert "unread" in _error(api.get("/api/v1/notifications/?unread=maybe"), 400)["fields"]
 
 
 def test_notifications_need_a_member(api):
@@ -287,6 +288,9 @@ def test_unknown_api_paths_and_methods_answer_in_the_same_shape(api, as_token, m
     _error(api.delete(f"/api/v1/communities/{community.slug}/"), 401)
     _error(as_token(member, "write").delete(f"/api/v1/communities/{community.slug}/"), 405)
     assert api.get("/api/v1/communities/no-such/").json()["error"]["code"] == "not_found"
+    # Addresses no pattern matches answer in the API's shape too, not as the site's page.
+    assert _error(api.get("/api/v1/communities/x/posts/not-a-number/"), 404)
+    assert _error(api.get("/api/v1/nothing-here/"), 404)
 
 
 def test_schema_and_docs_are_served_under_a_strict_csp(client):

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from config.api import KeysetPaginator, ascending_page, page_of, responses
+from config.api import (
+    KeysetPaginator,
+    ascending_page,
+    checked_cursor,
+    cursor_parameter,
+    page_of,
+    responses,
+)
 from config.permissions import can
 
 from .. import services
@@ -80,7 +88,7 @@ class RsvpSerializer(serializers.Serializer):
     summary="A community's meetings",
     parameters=[
         OpenApiParameter("when", str, enum=["upcoming", "past"], description="Default upcoming."),
-        OpenApiParameter("cursor", str, description="From the previous page's `next`."),
+        cursor_parameter(),
     ],
     responses=responses({200: page_of("MeetingPage", MeetingSerializer)}),
     tags=["meetings"],
@@ -91,13 +99,16 @@ def meeting_list(request, slug: str):
     meetings = Meeting.objects.visible_to(request.user).filter(community=community)
     meetings = meetings.select_related("community")
     paginator = KeysetPaginator(request, size=settings.API_PAGE_SIZE)
-    if request.query_params.get("when") == "past":
+    when = request.query_params.get("when", "upcoming")
+    if when not in ("upcoming", "past"):
+        raise exceptions.ValidationError({"when": [_("Say upcoming or past.")]})
+    if when == "past":
         rows, cursor = paginator.page(meetings.past(), ("-starts_at", "-pk"))
     else:
         rows, cursor = ascending_page(
             meetings.upcoming(),
             field="starts_at",
-            cursor=request.query_params.get("cursor"),
+            cursor=checked_cursor(request),
             size=paginator.size,
         )
     context = {"request": request, "answers": rsvp_statuses(request.user, [m.pk for m in rows])}
