@@ -313,4 +313,15 @@ def test_the_canary_is_there_for_a_member_to_find(client):
         page = client.get(post.get_absolute_url()).content.decode()
         assert canary(f"{vis}-post-title") in page
         assert canary(f"{vis}-comment") in page
+        # And through the API, with the member's own token.
+        token = f"Bearer {_api_token(world, 'member')}"
+        base = f"/api/v1/communities/{post.community.slug}/posts/{post.pk}/"
+        client.logout()
+        assert (
+            canary(f"{vis}-post-title")
+            in client.get(base, HTTP_AUTHORIZATION=token).json()["title"]
+        )
+        comments = client.get(f"{base}comments/", HTTP_AUTHORIZATION=token).content.decode()
+        assert canary(f"{vis}-comment") in comments
+        client.force_login(world.users["member"])
     assert Invitation.objects.filter(message__contains=CANARY).exists()
