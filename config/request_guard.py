@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.core.exceptions import SuspiciousOperation
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
 from django.views.defaults import bad_request
 
 NUL = "\x00"
@@ -23,6 +24,12 @@ class RejectNulMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self._has_nul(request):
+            if request.path.startswith("/api/"):
+                # The API answers in its own error shape (config.api).
+                from .api import error_body
+
+                message = gettext("A NUL character is not allowed in a request.")
+                return JsonResponse(error_body(400, message), status=400)
             return bad_request(request, SuspiciousOperation("NUL character in the request"))
         return self.get_response(request)
 

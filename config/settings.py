@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "members",
     "communities",
     "communities.meetings",
@@ -389,6 +392,51 @@ CELERY_METRICS_ADDRESS = env.str("CELERY_METRICS_ADDRESS", default="127.0.0.1")
 
 # Backups (`manage.py backup` / `restore`): where archives go by default.
 BACKUP_DIR = env.path("BACKUP_DIR", default=str(BASE_DIR / "backups"))
+
+# The REST API under /api/v1/ (README, "API"): personal access tokens or the session.
+# Rates are per token (or per member signed in, or per address signed out), as
+# "<requests>/<second|minute|hour|day>". A token lives at most API_TOKEN_MAX_LIFETIME_DAYS.
+API_TOKEN_MAX_LIFETIME_DAYS = env.int("API_TOKEN_MAX_LIFETIME_DAYS", default=365)
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=20)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "members.api.authentication.ApiTokenAuthentication",
+        "members.api.authentication.SiteSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["config.api.TokenScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env.str("API_RATE_TOKEN", default="600/hour"),
+        "member": env.str("API_RATE_SESSION", default="1200/hour"),
+        "anonymous": env.str("API_RATE_ANONYMOUS", default="120/hour"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "config.api_views.ApiSchema",
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Practica API",
+    "DESCRIPTION": (
+        "Communities, posts, comments, reactions, search, notifications and meetings. "
+        "Authenticate with `Authorization: Bearer <personal access token>`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "PostKindEnum": "practices.models.Post.Kind",
+        "PostStatusEnum": "practices.models.Post.Status",
+        "CommunityKindEnum": "communities.models.Community.Kind",
+        "MeetingStatusEnum": "communities.meetings.models.Meeting.Status",
+    },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+}
 
 # Error reporting: Sentry when SENTRY_DSN is set (no personal data is sent).
 SENTRY_DSN = env.str("SENTRY_DSN", default="")

@@ -13,6 +13,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("api/v1/", include("config.api_urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),
     path("", include("communities.urls")),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import digests, outbox, permissions
+from .api_tokens import ApiToken, api_token_revoke
 from .feed_tokens import FeedToken
 from .models import DigestDelivery, Notification, NotificationSetting, OutboundEmail, User
 
@@ -215,3 +216,44 @@ class FeedTokenAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     exclude = ["token"]
     readonly_fields = ["created_at"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Members' personal access tokens: staff see them (never the secret, which is not
+    stored) and revoke them, for instance after a leak."""
+
+    list_display = [
+        "name",
+        "user",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["scope", "revoked_at", "expires_at"]
+    search_fields = ["name", "hint", "user__email", "user__display_name"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+    exclude = ["digest"]
+    readonly_fields = [
+        "user",
+        "name",
+        "scope",
+        "hint",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # a token is created by its owner, who is the only one to see it
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        count = sum(api_token_revoke(user=t.user, pk=t.pk) for t in queryset)
+        message = ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)

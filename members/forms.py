@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from config.uploads import ImageUploadField, avatar_policy
 
@@ -96,3 +97,43 @@ class NotificationPreferencesForm(forms.Form):
 
     def digest_included(self) -> dict[int, bool]:
         return {m.pk: bool(self.cleaned_data[f"digest_{m.pk}"]) for m in self.memberships}
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal access token: what it is for, what it may do, how long it lives."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        help_text=_("What will use it, e.g. “Team dashboard” or “My phone”."),
+        error_messages={"required": _("Give the token a name, so you know what uses it.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    scope = forms.ChoiceField(
+        label=_("What it may do"),
+        choices=[],
+        initial="read",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what the token may do.")},
+    )
+    lifetime_days = forms.TypedChoiceField(
+        label=_("Valid for"),
+        coerce=int,
+        choices=[],
+        error_messages={"required": _("Choose how long the token stays valid.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .api_tokens import ApiTokenScope, api_token_lifetimes
+
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = [
+            (ApiTokenScope.READ, _("Read only: see what you can see on the site")),
+            (ApiTokenScope.WRITE, _("Read and write: also post, comment, react and answer")),
+        ]
+        lifetimes = api_token_lifetimes()
+        self.fields["lifetime_days"].choices = [
+            (days, ngettext_lazy("%(days)d day", "%(days)d days", days) % {"days": days})
+            for days in lifetimes
+        ]
+        self.fields["lifetime_days"].initial = 90 if 90 in lifetimes else lifetimes[-1]

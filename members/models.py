@@ -336,4 +336,5 @@ class DigestDelivery(models.Model):
 
 
 # Secret feed addresses live in their own module; imported here so Django registers them.
+from .api_tokens import ApiToken  # noqa: E402,F401
 from .feed_tokens import FeedToken  # noqa: E402,F401

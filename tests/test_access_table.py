@@ -26,6 +26,7 @@ from PIL import Image
 from communities.meetings import services as meeting_services
 from communities.models import Community, Membership, Rule
 from communities.services import invitation_stop_token
+from members.api_tokens import ApiToken, api_token_create
 from members.digests import unsubscribe_token
 from members.feed_tokens import FeedPurpose, feed_token_for
 from members.models import Notification, NotificationKind
@@ -185,6 +186,8 @@ class Entry:
     data: dict | None = None
     # how a refusal may answer; pages that explain the refusal in place answer 200
     refused: tuple = (302, 403, 404, 405)
+    # the endpoint reads JSON (the API), not a form
+    json: bool = False
 
 
 def nobody(role, vis):
@@ -556,6 +559,89 @@ TABLE.update(
 )
 
 
+# --- The REST API: its JSON answers for the same roles ---------------------------------
+# Signed-in roles call it with their session here (the canary adds each outsider's
+# token). Signed out, a write is a 401 rather than a redirect to the sign-in page, and a
+# members-only post is a 404, not a sign-in page: the API has no page to send people to.
+API_REFUSED = (400, 401, 403, 404, 405)
+
+
+def api_signed_in(role, vis):
+    return 401 if role == "anonymous" else 200
+
+
+def api_post_only(role, vis):
+    """GET on a write-only endpoint: not allowed (405), or first say who you are (401)."""
+    return 405
+
+
+def api_member_post_only(role, vis):
+    return 401 if role == "anonymous" else 405
+
+
+def api_write(may_write, data):
+    return Entry(post_method_only, may_write=may_write, data=data, refused=API_REFUSED, json=True)
+
+
+TABLE.update(
+    {
+        "api:schema": Entry(everyone),
+        # Any other address under /api/v1/: the API's JSON 404 (the pattern is a catch-all).
+        "api:not_found": Entry(lambda role, vis: 404),
+        "api:docs": Entry(everyone),
+        "api:community_list": Entry(everyone),
+        "api:community_detail": Entry(community_page),
+        "api:post_list": Entry(
+            content_page,
+            may_write=lambda role, vis: role in ACTIVE,
+            data={**POST_DATA, "kind": "experience", "outcome": "worked", "publish": True},
+            refused=API_REFUSED,
+            json=True,
+        ),
+        "api:post_detail": Entry(content_page),
+        "api:comment_list": Entry(
+            content_page,
+            may_write=lambda role, vis: role in ACTIVE,
+            data={"body": "Me too"},
+            refused=API_REFUSED,
+            json=True,
+        ),
+        "api:reaction_set": Entry(
+            api_post_only,
+            may_write=readers_who("core", "facilitator"),
+            data={"kind": "helpful", "active": True},
+            refused=API_REFUSED,
+            json=True,
+        ),
+        "api:meeting_list": Entry(content_page),
+        "api:meeting_detail": Entry(content_page),
+        "api:meeting_rsvp": Entry(
+            api_post_only,
+            may_write=active_members,
+            data={"answer": "yes"},
+            refused=API_REFUSED,
+            json=True,
+        ),
+        "api:search": Entry(everyone),
+        "api:notification_list": Entry(api_signed_in),
+        "api:notifications_read": Entry(
+            api_member_post_only,
+            may_write=lambda role, vis: role != "anonymous",
+            data={"all": True},
+            refused=API_REFUSED,
+            json=True,
+        ),
+        "members:api_tokens": Entry(
+            signed_in,
+            may_write=lambda role, vis: role != "anonymous",
+            data={"name": "Script", "scope": "read", "lifetime_days": "30"},
+        ),
+        # Revoking "member"'s token: only "member"; for anyone else it is already gone.
+        "members:api_token_revoke": Entry(post_only, may_write=only("member"), data={}),
+    }
+)
+
+
 @pytest.fixture
 def configured_provider(settings):
     from config.sso import oidc_apps, socialaccount_providers
@@ -674,13 +760,18 @@ def url_for(name: str, pattern_params: list[str], world: World, vis: str) -> str
             kwargs["tag"] = "handover"
         elif param == "kind":
             kwargs["kind"] = "experience"
+        elif param == "rest":
+            kwargs["rest"] = "nothing-here/"
         elif param == "provider_id":
             kwargs["provider_id"] = "corp"
         elif param == "pk":
             kwargs["pk"] = _pk_for(name, world, vis)
         else:
             raise AssertionError(f"No value for URL parameter {param!r} of {name}")
-    return reverse(name, kwargs=kwargs)
+    url = reverse(name, kwargs=kwargs)
+    if name == "api:search":
+        url += "?q=handover"
+    return url
 
 
 def _pk_for(name: str, world: World, vis: str) -> int:
@@ -722,6 +813,17 @@ def _pk_for(name: str, world: World, vis: str) -> int:
         return obj["avatar_owner"].pk
     if name == "meetings:insight":
         return obj["insight"].pk
+    if name.startswith("api:meeting"):
+        return obj["meeting"].pk
+    if name.startswith("api:"):
+        return obj["post"].pk
+    if name == "members:api_token_revoke":
+        token = ApiToken.objects.filter(user=world.users["member"]).first()
+        if token is None:
+            token = api_token_create(
+                user=world.users["member"], name="Script", scope="read", lifetime_days=30
+            ).token
+        return token.pk
     if name.startswith("meetings:"):
         return obj["meeting"].pk
     raise AssertionError(f"No object for {name}")
@@ -816,7 +918,13 @@ def test_refused_writes_change_nothing(client, db, request, name, params):
             if entry.may_write(role, vis):
                 continue
             before = _fingerprint()
-            response = _client_for(client, world, role).post(url, _data_for(entry))
+            signed_in_client = _client_for(client, world, role)
+            if entry.json:
+                response = signed_in_client.post(
+                    url, _data_for(entry), content_type="application/json"
+                )
+            else:
+                response = signed_in_client.post(url, _data_for(entry))
             after = _fingerprint()
             if after != before:
                 failures.append(f"POST {vis:<8} {role:<18} changed data ({response.status_code})")

@@ -42,6 +42,7 @@ from communities.models import (
     Rule,
     StageChange,
 )
+from members.api_tokens import api_token_create
 from members.feed_tokens import FeedToken
 from members.models import (
     DigestDelivery,
@@ -196,6 +197,7 @@ def test_audit_times_cannot_be_edited(superuser_request):
         (Comment, {"hide", "unhide"}),
         ("communities.Invitation", {"resend", "revoke"}),
         (Community, {"archive", "restore"}),
+        ("members.ApiToken", {"revoke"}),
     ],
     ids=lambda v: v if isinstance(v, str) else getattr(v, "__name__", "actions"),
 )
@@ -299,6 +301,7 @@ def populate() -> None:
         proposed_by=facilitator,
     )
     FeedToken.objects.create(user=member, purpose="calendar", token=f"token-{n}")
+    api_token_create(user=member, name=f"Script {n}", scope="read", lifetime_days=30)
     Group.objects.create(name=f"Group {n}")
     TOTP.activate(member, generate_totp_secret())
     interval, _created = IntervalSchedule.objects.get_or_create(every=n, period="days")

@@ -22,6 +22,7 @@ from django.utils import timezone
 from communities.meetings import services as meeting_services
 from communities.models import CharterVersion, Community, Invitation, Membership, Report, Rule
 from members import notifications
+from members.api_tokens import api_token_create
 from members.digests import preview_for
 from members.feed_tokens import FeedPurpose, feed_token_for
 from members.models import Notification, NotificationKind, OutboundEmail
@@ -244,12 +245,25 @@ def _own_calendar_url(name: str, url: str, user) -> str:
     return reverse(name, kwargs=kwargs)
 
 
+def _api_token(world: World, role: str) -> str:
+    """The outsider's own read-and-write personal access token, made once."""
+    tokens = world.objects.setdefault("api_tokens", {})
+    if role not in tokens:
+        issued = api_token_create(
+            user=world.users[role], name="Canary", scope="write", lifetime_days=30
+        )
+        tokens[role] = issued.secret
+    return tokens[role]
+
+
 def test_no_outsider_finds_the_canary_on_any_page(client):
     world = build_world()
     leaks = []
     for name, params in ROUTES:
         for vis in VISIBILITIES:
             url = url_for(name, params, world, vis)
+            if name == "api:search":
+                url = f"{url.split('?')[0]}?q={CANARY}"
             for role in OUTSIDERS:
                 if name.startswith("meetings:feed_"):
                     # A calendar address is its owner's secret: each outsider asks for
@@ -257,8 +271,16 @@ def test_no_outsider_finds_the_canary_on_any_page(client):
                     if role == "anonymous":
                         continue
                     url = _own_calendar_url(name, url, world.users[role])
-                for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
-                    response = _client_for(client, world, role).get(url, **headers)
+                variants = [{}, {"HTTP_HX_REQUEST": "true"}]
+                if name.startswith("api:") and role != "anonymous":
+                    # The API also as the outsider's own token, without their session.
+                    variants.append({"HTTP_AUTHORIZATION": f"Bearer {_api_token(world, role)}"})
+                for headers in variants:
+                    if "HTTP_AUTHORIZATION" in headers:
+                        client.logout()
+                        response = client.get(url, **headers)
+                    else:
+                        response = _client_for(client, world, role).get(url, **headers)
                     raw = (
                         b"".join(response.streaming_content)
                         if response.streaming
@@ -268,10 +290,14 @@ def test_no_outsider_finds_the_canary_on_any_page(client):
                     body += response.get("Location", "")
                     if CANARY in body:
                         at = body.index(CANARY)
-                        leaks.append(
-                            f"{role:<9} {'htmx' if headers else 'page'} {url}: "
-                            f"{body[at : at + 60]!r}"
+                        how = (
+                            "token"
+                            if "HTTP_AUTHORIZATION" in headers
+                            else "htmx"
+                            if headers
+                            else "page"
                         )
+                        leaks.append(f"{role:<9} {how} {url}: {body[at : at + 60]!r}")
     assert not leaks, "\n".join(leaks)
 
 
@@ -302,6 +328,17 @@ def test_the_canary_is_there_for_a_member_to_find(client):
         page = client.get(post.get_absolute_url()).content.decode()
         assert canary(f"{vis}-post-title") in page
         assert canary(f"{vis}-comment") in page
+        # And through the API, with the member's own token.
+        token = f"Bearer {_api_token(world, 'member')}"
+        base = f"/api/v1/communities/{post.community.slug}/posts/{post.pk}/"
+        client.logout()
+        assert (
+            canary(f"{vis}-post-title")
+            in client.get(base, HTTP_AUTHORIZATION=token).json()["title"]
+        )
+        comments = client.get(f"{base}comments/", HTTP_AUTHORIZATION=token).content.decode()
+        assert canary(f"{vis}-comment") in comments
+        client.force_login(world.users["member"])
     hidden = world.communities["hidden"]
     cover = client.get(reverse("communities:cover", args=[hidden.slug]))
     assert canary("hidden-file").encode() in b"".join(cover.streaming_content)

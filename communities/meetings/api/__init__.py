@@ -1,0 +1,1 @@
+"""Meetings in the REST API: a community's meetings, one meeting, answering."""

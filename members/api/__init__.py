@@ -1,0 +1,1 @@
+"""The member's own corner of the REST API: tokens' authentication, notifications."""

@@ -1,0 +1,1 @@
+"""Posts, comments, reactions and search in the REST API, through the posts' door."""
