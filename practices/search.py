@@ -32,10 +32,10 @@ from .tags import normalise_tag
 if TYPE_CHECKING:
     from members.models import User
 
-CANDIDATES = 500
-SIMILAR_CANDIDATES = 200
+CANDIDATES = 200
+SIMILAR_CANDIDATES = 100
 # The newest posts in which every match is a candidate (see `candidate_ids`).
-RECENT_POSTS = 10_000
+RECENT_POSTS = 2_000
 # What a result shows, and all a search reads of it (never the search vector, the
 # comments' text or anything of the author beyond their name).
 RESULT_FIELDS = (
@@ -159,13 +159,16 @@ def _filtered(
     return queryset
 
 
-# Planner settings for the windowed candidate query, set for that statement only. The
-# planner sees a word that is frequent overall and expects a walk down the recency index
-# (or through the table) to meet matches soon; a word frequent only in old posts makes
-# that walk pass hundreds of thousands of rows. Bitmap scans start from the GIN index,
-# so their cost follows the matches, and the window bounds those.
-_BITMAP_SCANS_ONLY = ("enable_seqscan", "enable_indexscan")
-_BITMAP_WORK_MEM = "32MB"  # keeps the bitmap of a common word exact, not lossy
+# Planner settings for the candidate queries, each set for its one statement. For a word
+# frequent overall the planner prefers a bitmap of every match (costly to build for
+# hundreds of thousands of posts) or a walk down the recency index that it expects to meet
+# matches soon (a word frequent only in old posts makes that walk pass every recent row).
+# So the recent posts are walked, and the window bounds the walk; the older ones are
+# found through the GIN index, which returns a random sample of about
+# `OLDER_SAMPLE_FACTOR` times the rows needed when a word is in many posts.
+_WALK = {"enable_seqscan": "off", "enable_bitmapscan": "off"}
+_BITMAP = {"enable_seqscan": "off", "enable_indexscan": "off", "work_mem": "'32MB'"}
+OLDER_SAMPLE_FACTOR = 15
 
 
 def recent_window_start(posts: int | None = None) -> datetime | None:
@@ -182,38 +185,42 @@ def recent_window_start(posts: int | None = None) -> datetime | None:
     )
 
 
-def _fetch_with_bitmap_scans(queryset: QuerySet) -> list:
-    """Rows of `queryset`, planned with bitmap scans only, in one round trip."""
+def _fetch_planned(queryset: QuerySet, settings: dict[str, str]) -> list[int]:
+    """The ids `queryset` selects, planned under `settings`, in one round trip."""
     sql, params = queryset.query.get_compiler(connection=connection).as_sql()
-    settings = [f"SET LOCAL {name} = off" for name in _BITMAP_SCANS_ONLY]
-    settings.append(f"SET LOCAL work_mem = '{_BITMAP_WORK_MEM}'")
-    # Outside a transaction the statements below run as one, and SET LOCAL ends with it;
-    # inside one (a caller's atomic block, a test) the defaults are put back after it.
-    restore = [f"SET LOCAL {name} TO DEFAULT" for name in (*_BITMAP_SCANS_ONLY, "work_mem")]
+    before = [f"SET LOCAL {name} = {value}" for name, value in settings.items()]
+    # Outside a transaction the statements run as one, and SET LOCAL ends with it; inside
+    # one (a caller's atomic block, a test) the defaults are put back after the query.
+    after = [f"SET LOCAL {name} TO DEFAULT" for name in settings]
     with connection.cursor() as cursor:
-        cursor.execute("; ".join([*settings, sql, *restore]), params)
+        cursor.execute("; ".join([*before, sql, *after]), params)
         while cursor.description is None and cursor.nextset():
             pass
-        return cursor.fetchall()
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def candidate_ids(matching: QuerySet[Post], *, limit: int | None = None) -> list[int]:
     """At most `limit` (`CANDIDATES`) ids of `matching` posts to rank.
 
-    Every match among the newest `RECENT_POSTS` posts counts, newest first; when those
-    hold fewer than `limit`, older matches fill the set as the GIN index yields them, in
-    no particular order. Either part reads a bounded number of rows, whether a word is
-    everywhere, missing from recent posts, or in a handful of posts.
+    Every match among the newest `RECENT_POSTS` posts counts, newest first: walking them
+    down the recency index stops after `limit` matches and never passes more than the
+    window. When they hold fewer, older matches fill the set as the GIN index yields
+    them, in no particular order (for a word in very many posts, from a random sample).
+    So the rows read stay bounded, whether a word is everywhere, missing from recent
+    posts, or in a handful of posts.
     """
     limit = CANDIDATES if limit is None else limit
     newest_first = matching.order_by("-published_at", "-pk").values_list("pk", flat=True)
     start = recent_window_start()
     if start is None:
         return list(newest_first[:limit])
-    recent = newest_first.filter(published_at__gte=start)[:limit]
-    older = matching.filter(published_at__lt=start).order_by().values_list("pk", flat=True)
-    rows = _fetch_with_bitmap_scans(recent.union(older[:limit], all=True)[:limit])
-    return [pk for (pk,) in rows]
+    ids = _fetch_planned(newest_first.filter(published_at__gte=start)[:limit], _WALK)
+    if len(ids) < limit:
+        wanted = limit - len(ids)
+        older = matching.filter(published_at__lt=start).order_by().values_list("pk", flat=True)
+        sample = {**_BITMAP, "gin_fuzzy_search_limit": str(wanted * OLDER_SAMPLE_FACTOR)}
+        ids += _fetch_planned(older[:wanted], sample)
+    return ids
 
 
 def search_posts(
@@ -232,8 +239,9 @@ def search_posts(
     Only a bounded set of matches is ranked (`candidate_ids`), so a common word costs
     about what a rare one does. Each result carries `rank`, `title_html` and
     `snippet_html` (safe HTML whose only tags are <mark>), and only the fields a result
-    shows are read. Four queries: where the recent posts begin, the candidates, the
-    ranked page with its snippets, and its topics.
+    shows are read. Four or five queries: where the recent posts begin, the candidates
+    (the recent ones, then, if they are too few, older ones), the ranked page with its
+    snippets, and its topics.
     """
     query = (query or "").strip()
     offset = max(offset, 0)

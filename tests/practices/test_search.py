@@ -537,18 +537,21 @@ def test_the_planner_settings_end_with_the_search(small_window, public_community
     for n in range(3):
         share(public_community, member, f"Pager round {n}")
 
+    names = ["enable_seqscan", "enable_indexscan", "enable_bitmapscan", "work_mem"]
+    names.append("gin_fuzzy_search_limit")
     with transaction.atomic():
-        search_posts(member, "pager")
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW enable_seqscan")
-            seqscan = cursor.fetchone()[0]
-            cursor.execute("SHOW enable_indexscan")
-            indexscan = cursor.fetchone()[0]
-            cursor.execute("SHOW work_mem")
-            work_mem = cursor.fetchone()[0]
+        before = _settings(names)
+        assert len(search_posts(member, "pager").results) == 3
+        after = _settings(names)
 
-    assert (seqscan, indexscan) == ("on", "on")
-    assert work_mem != search_module._BITMAP_WORK_MEM
+    assert after == before
+    assert before[:3] == ["on", "on", "on"] and before[4] == "0"
+
+
+def _settings(names: list[str]) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(names)), names)
+        return list(cursor.fetchone())
 
 
 def test_a_search_reads_only_what_a_result_shows(public_community, member, facilitator):
