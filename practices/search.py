@@ -159,16 +159,16 @@ def _filtered(
     return queryset
 
 
-# Planner settings for the candidate queries, each set for its one statement. For a word
-# frequent overall the planner prefers a bitmap of every match (costly to build for
-# hundreds of thousands of posts) or a walk down the recency index that it expects to meet
-# matches soon (a word frequent only in old posts makes that walk pass every recent row).
-# So the recent posts are walked, and the window bounds the walk; the older ones are
-# found through the GIN index, which returns a random sample of about
-# `OLDER_SAMPLE_FACTOR` times the rows needed when a word is in many posts.
-_WALK = {"enable_seqscan": "off", "enable_bitmapscan": "off"}
-_BITMAP = {"enable_seqscan": "off", "enable_indexscan": "off", "work_mem": "'32MB'"}
-OLDER_SAMPLE_FACTOR = 15
+# Planner settings for the candidate queries, each set for its one statement. A bitmap of
+# every match costs tens of milliseconds once a word is in a hundred thousand posts, so
+# the GIN index returns a random sample of about `GIN_SAMPLE` matches for such a word
+# (gin_fuzzy_search_limit; fewer matches come back exactly). For the older posts the
+# planner may use nothing but that index: a walk down the recency index, or through the
+# table, that expects a frequent word soon passes every recent row when only old posts
+# contain it.
+GIN_SAMPLE = 3000
+_SAMPLED = {"gin_fuzzy_search_limit": str(GIN_SAMPLE), "work_mem": "'32MB'"}
+_SAMPLED_BITMAP_ONLY = {**_SAMPLED, "enable_seqscan": "off", "enable_indexscan": "off"}
 
 
 def recent_window_start(posts: int | None = None) -> datetime | None:
@@ -202,24 +202,22 @@ def _fetch_planned(queryset: QuerySet, settings: dict[str, str]) -> list[int]:
 def candidate_ids(matching: QuerySet[Post], *, limit: int | None = None) -> list[int]:
     """At most `limit` (`CANDIDATES`) ids of `matching` posts to rank.
 
-    Every match among the newest `RECENT_POSTS` posts counts, newest first: walking them
-    down the recency index stops after `limit` matches and never passes more than the
-    window. When they hold fewer, older matches fill the set as the GIN index yields
-    them, in no particular order (for a word in very many posts, from a random sample).
-    So the rows read stay bounded, whether a word is everywhere, missing from recent
-    posts, or in a handful of posts.
+    Matches among the newest `RECENT_POSTS` posts come first, newest first (the window
+    bounds a walk down the recency index, which stops after `limit` matches). When they
+    hold fewer, older matches fill the set as the GIN index yields them, in no particular
+    order. A word in more than about `GIN_SAMPLE` posts is looked up in a random sample
+    of them. So the rows read stay bounded, whether a word is everywhere, missing from
+    recent posts, or in a handful of posts.
     """
     limit = CANDIDATES if limit is None else limit
     newest_first = matching.order_by("-published_at", "-pk").values_list("pk", flat=True)
     start = recent_window_start()
     if start is None:
         return list(newest_first[:limit])
-    ids = _fetch_planned(newest_first.filter(published_at__gte=start)[:limit], _WALK)
+    ids = _fetch_planned(newest_first.filter(published_at__gte=start)[:limit], _SAMPLED)
     if len(ids) < limit:
-        wanted = limit - len(ids)
         older = matching.filter(published_at__lt=start).order_by().values_list("pk", flat=True)
-        sample = {**_BITMAP, "gin_fuzzy_search_limit": str(wanted * OLDER_SAMPLE_FACTOR)}
-        ids += _fetch_planned(older[:wanted], sample)
+        ids += _fetch_planned(older[: limit - len(ids)], _SAMPLED_BITMAP_ONLY)
     return ids
 
 
