@@ -1,8 +1,9 @@
 """Full-text search over posts, always through `Post.objects.visible_to`.
 
 Matching uses the stored, GIN-indexed `search_vector`. Ranking is the expensive part, so
-only a bounded candidate set is ranked: the newest `CANDIDATES` matches. Highlighted
-snippets are computed for one page of results only.
+only a bounded candidate set is ranked (`candidate_ids`): the matches among the newest
+`RECENT_POSTS` posts, then older matches up to `CANDIDATES`. Highlighted snippets are
+computed for one page of results only, and a search reads only what a result shows.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import nh3
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Concat, Left
 from django.utils.html import escape
@@ -29,8 +32,27 @@ from .tags import normalise_tag
 if TYPE_CHECKING:
     from members.models import User
 
-CANDIDATES = 500
-SIMILAR_CANDIDATES = 200
+CANDIDATES = 200
+SIMILAR_CANDIDATES = 100
+# The newest posts in which every match is a candidate (see `candidate_ids`).
+RECENT_POSTS = 2_000
+# What a result shows, and all a search reads of it (never the search vector, the
+# comments' text or anything of the author beyond their name).
+RESULT_FIELDS = (
+    "title",
+    "kind",
+    "outcome",
+    "answered_at",
+    "hidden_at",
+    "published_at",
+    "comment_count",
+    "applied_count",
+    "excerpt",
+    "community__slug",
+    "community__name",
+    "author__display_name",
+)
+SIMILAR_FIELDS = ("title", "outcome", "community__slug", "community__name")
 SIMILAR_MIN_LENGTH = 4
 MAX_QUERY_LENGTH = 200
 # Private-use characters mark the highlights: user text can be escaped as a whole and the
@@ -135,6 +157,68 @@ def _filtered(
     return queryset
 
 
+# Planner settings for the candidate queries, each set for its one statement. A bitmap of
+# every match costs tens of milliseconds once a word is in a hundred thousand posts, so
+# the GIN index returns a random sample of about `GIN_SAMPLE` matches for such a word
+# (gin_fuzzy_search_limit; fewer matches come back exactly). For the older posts the
+# planner may use nothing but that index: a walk down the recency index, or through the
+# table, that expects a frequent word soon passes every recent row when only old posts
+# contain it.
+GIN_SAMPLE = 3000
+_SAMPLED = {"gin_fuzzy_search_limit": str(GIN_SAMPLE), "work_mem": "'32MB'"}
+_SAMPLED_BITMAP_ONLY = {**_SAMPLED, "enable_seqscan": "off", "enable_indexscan": "off"}
+
+
+def recent_window_start(posts: int | None = None) -> datetime | None:
+    """When the newest `posts` (`RECENT_POSTS`) posts begin; None when there are fewer.
+
+    One short walk down the recency index, the same for every viewer.
+    """
+    posts = RECENT_POSTS if posts is None else posts
+    return (
+        Post.objects.filter(published_at__isnull=False)
+        .order_by("-published_at")
+        .values_list("published_at", flat=True)[posts - 1 : posts]
+        .first()
+    )
+
+
+def _fetch_planned(queryset: QuerySet, settings: dict[str, str]) -> list[int]:
+    """The ids `queryset` selects, planned under `settings`, in one round trip."""
+    sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+    before = [f"SET LOCAL {name} = {value}" for name, value in settings.items()]
+    # Outside a transaction the statements run as one, and SET LOCAL ends with it; inside
+    # one (a caller's atomic block, a test) the defaults are put back after the query.
+    after = [f"SET LOCAL {name} TO DEFAULT" for name in settings]
+    with connection.cursor() as cursor:
+        cursor.execute("; ".join([*before, sql, *after]), params)
+        while cursor.description is None and cursor.nextset():
+            pass
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def candidate_ids(matching: QuerySet[Post], *, limit: int | None = None) -> list[int]:
+    """At most `limit` (`CANDIDATES`) ids of `matching` posts to rank.
+
+    Matches among the newest `RECENT_POSTS` posts come first, newest first (the window
+    bounds a walk down the recency index, which stops after `limit` matches). When they
+    hold fewer, older matches fill the set as the GIN index yields them, in no particular
+    order. A word in more than about `GIN_SAMPLE` posts is looked up in a random sample
+    of them. So the rows read stay bounded, whether a word is everywhere, missing from
+    recent posts, or in a handful of posts.
+    """
+    limit = CANDIDATES if limit is None else limit
+    newest_first = matching.order_by("-published_at", "-pk").values_list("pk", flat=True)
+    start = recent_window_start()
+    if start is None:
+        return list(newest_first[:limit])
+    ids = _fetch_planned(newest_first.filter(published_at__gte=start)[:limit], _SAMPLED)
+    if len(ids) < limit:
+        older = matching.filter(published_at__lt=start).order_by().values_list("pk", flat=True)
+        ids += _fetch_planned(older[: limit - len(ids)], _SAMPLED_BITMAP_ONLY)
+    return ids
+
+
 def search_posts(
     user: User,
     query: str,
@@ -148,9 +232,12 @@ def search_posts(
 ) -> SearchPage:
     """Posts `user` may read that match `query`, best first, with highlighted text.
 
-    Only the newest `CANDIDATES` matches are ranked, so a common word costs the same as a
-    rare one. Each result carries `rank`, `title_html` and `snippet_html` (safe HTML whose
-    only tags are <mark>). Two queries: the results, and their tags.
+    Only a bounded set of matches is ranked (`candidate_ids`), so a common word costs
+    about what a rare one does. Each result carries `rank`, `title_html` and
+    `snippet_html` (safe HTML whose only tags are <mark>), and only the fields a result
+    shows are read. Four or five queries: where the recent posts begin, the candidates
+    (the recent ones, then, if they are too few, older ones), the ranked page with its
+    snippets, and its topics.
     """
     query = (query or "").strip()
     offset = max(offset, 0)
@@ -165,7 +252,9 @@ def search_posts(
         outcome=outcome,
         tag=tag,
     )
-    candidates = matching.order_by("-published_at").values("pk")[:CANDIDATES]
+    candidates = candidate_ids(matching)
+    if not candidates:
+        return page
     rank = relevance(tsquery)
     ordering = ("-rank", "-published_at", "-pk")
     page_ids = (
@@ -177,9 +266,11 @@ def search_posts(
     # Headlines are costly, so they are computed in an outer query over one page only.
     results = list(
         Post.objects.filter(pk__in=page_ids)
+        .only(*RESULT_FIELDS)
         .annotate(rank=rank, **_headlines(tsquery))
         .order_by(*ordering)
-        .with_list_related()
+        .select_related("community", "author")
+        .prefetch_related("tags")
     )
     page.has_more = len(results) > limit
     page.results = results[:limit]
@@ -210,12 +301,12 @@ def similar_experiences(
     tsquery = similar_query(title)
     if tsquery is None:
         return []
-    candidates = (
-        Post.objects.visible_to(user)
-        .filter(kind=Post.Kind.EXPERIENCE, search_vector=tsquery)
-        .order_by("-published_at")
-        .values("pk")[:SIMILAR_CANDIDATES]
+    matching = Post.objects.visible_to(user).filter(
+        kind=Post.Kind.EXPERIENCE, search_vector=tsquery
     )
+    candidates = candidate_ids(matching, limit=SIMILAR_CANDIDATES)
+    if not candidates:
+        return []
     ordering = ["-rank", "-published_at"]
     posts = Post.objects.filter(pk__in=candidates).annotate(rank=relevance(tsquery))
     if community is not None:
@@ -223,4 +314,5 @@ def similar_experiences(
             here=Case(When(community=community, then=1), default=0, output_field=IntegerField())
         )
         ordering.insert(0, "-here")
-    return list(posts.order_by(*ordering).select_related("community")[:limit])
+    posts = posts.only(*SIMILAR_FIELDS).select_related("community")
+    return list(posts.order_by(*ordering)[:limit])

@@ -1,8 +1,12 @@
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
+from django.db import connection, transaction
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from taggit.models import Tag
 
 from practices import search as search_module
@@ -453,3 +457,123 @@ def test_snippets_show_the_rendered_text_not_the_markdown(public_community, memb
     assert "<mark>bedside</mark> list" in snippet
     assert "never lost a handover form" in snippet
     assert "*" not in snippet and "[" not in snippet and "example.org" not in snippet
+
+
+# --- Bounded candidates on a large archive ----------------------------------------------
+
+
+def _age(post, days: int) -> None:
+    published = timezone.now() - timedelta(days=days)
+    Post.objects.filter(pk=post.pk).update(published_at=published, created_at=published)
+
+
+@pytest.fixture
+def small_window(monkeypatch):
+    """Search as on a big archive: only the newest two posts form the recent window."""
+    monkeypatch.setattr(search_module, "RECENT_POSTS", 2)
+
+
+def test_a_word_only_old_posts_contain_is_still_found(small_window, public_community, member):
+    for n in range(4):
+        share(public_community, member, f"Recent round {n}")
+    old = share(public_community, member, "Night calls", happened="The pager woke us.")
+    older = share(public_community, member, "Pager etiquette")
+    _age(old, 500)
+    _age(older, 900)
+
+    assert search_module.recent_window_start() is not None
+    assert set(titles(search_posts(member, "pager"))) == {"Night calls", "Pager etiquette"}
+
+
+def test_older_matches_fill_the_set_after_the_recent_ones(
+    small_window, public_community, member, monkeypatch
+):
+    monkeypatch.setattr(search_module, "CANDIDATES", 3)
+    recent = share(public_community, member, "Fax in the ward office")
+    for n in range(3):
+        _age(share(public_community, member, f"Fax number {n}"), 400 + n)
+    share(public_community, member, "Quiet night")  # the newest post does not match
+
+    found = titles(search_posts(member, "fax"))
+
+    assert len(found) == 3 and recent.title in found
+
+
+def test_ranking_covers_old_and_recent_candidates(small_window, public_community, member):
+    share(public_community, member, "Morning round", happened="Someone mentioned a binder.")
+    share(public_community, member, "Evening round")
+    _age(share(public_community, member, "Binder for every bay"), 800)
+
+    page = search_posts(member, "binder")
+
+    assert titles(page) == ["Binder for every bay", "Morning round"]
+    assert page.results[0].rank > page.results[1].rank
+
+
+def test_the_window_keeps_private_old_posts_private(
+    small_window, public_community, private_community, member, outsider
+):
+    for n in range(3):
+        share(public_community, member, f"Recent round {n}")
+    _age(share(private_community, member, "Whiteboard in the isolation bay"), 700)
+    _age(share(public_community, member, "Whiteboard at the nurses' station"), 700)
+
+    assert titles(search_posts(outsider, "whiteboard")) == ["Whiteboard at the nurses' station"]
+    assert titles(search_posts(ANONYMOUS, "whiteboard")) == ["Whiteboard at the nurses' station"]
+    assert len(search_posts(member, "whiteboard").results) == 2
+
+
+def test_similar_experiences_find_old_ones_too(small_window, public_community, member):
+    for n in range(3):
+        share(public_community, member, f"Recent round {n}")
+    _age(share(public_community, member, "Pager handover between shifts"), 600)
+
+    posts = similar_experiences(member, "pager handover", community=public_community)
+
+    assert [p.title for p in posts] == ["Pager handover between shifts"]
+
+
+def test_the_planner_settings_end_with_the_search(small_window, public_community, member):
+    for n in range(3):
+        share(public_community, member, f"Pager round {n}")
+
+    names = ["enable_seqscan", "enable_indexscan", "enable_bitmapscan", "work_mem"]
+    names.append("gin_fuzzy_search_limit")
+    with transaction.atomic():
+        before = _settings(names)
+        assert len(search_posts(member, "pager").results) == 3
+        after = _settings(names)
+
+    assert after == before
+    assert before[:3] == ["on", "on", "on"] and before[4] == "0"
+
+
+def _settings(names: list[str]) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(names)), names)
+        return list(cursor.fetchone())
+
+
+def test_a_search_reads_only_what_a_result_shows(public_community, member, facilitator):
+    post = share(public_community, member, "Handover board", tags=["handover"])
+    services.comment_create(post=post, author=facilitator, body="The handover board helps.")
+
+    result = search_posts(member, "handover").results[0]
+
+    assert {"search_vector", "comments_text", "tried", "recommend"} <= (
+        result.get_deferred_fields()
+    )
+    assert "password" in result.author.get_deferred_fields()
+    assert "email" in result.author.get_deferred_fields()
+    with CaptureQueriesContext(connection) as queries:
+        html = render_to_string("practices/search/_post_item.html", {"post": result})
+    assert len(queries) == 0
+    assert "<mark>Handover</mark>" in html and "Mo Member" in html
+
+
+def test_similar_experiences_read_only_what_they_show(public_community, member):
+    share(public_community, member, "Handover board for nights")
+
+    (post,) = similar_experiences(member, "handover board", community=public_community)
+
+    assert {"search_vector", "comments_text", "author_id"} <= post.get_deferred_fields()
