@@ -98,17 +98,17 @@ def main() -> int:
             else RedisServer(scratch).start()
         )
         try:
-            for count in options.workers:
+            for run, count in enumerate(options.workers):
                 DigestDelivery.objects.all().delete()
                 OutboundEmail.objects.all().delete()
                 queue = new_queue()
-                outbox = scratch / f"outbox-{count}"
+                outbox = scratch / f"outbox-{run}-{count}"
                 outbox.mkdir()
                 workers = [
                     Worker(
                         queue=queue,
                         outbox_dir=outbox,
-                        log=scratch / f"worker-{count}-{n}.log",
+                        log=scratch / f"worker-{run}-{count}-{n}.log",
                         broker_url=broker.url,
                         env={"DIGEST_BATCH_SIZE": str(options.batch)},
                     ).start()
