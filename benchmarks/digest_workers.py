@@ -2,7 +2,9 @@
 
     .venv/bin/python -m benchmarks.digest_workers [--members 10000] [--batch 200]
 
-A throw-away database (`<DATABASE_URL's name>_digest_workers`) and a private Redis;
+A throw-away database (`$BENCH_DB_PREFIX_workers`, else `<DATABASE_URL's name>_digest_workers`;
+`BENCH_DATABASE_NAME` names it outright) and a Redis of its own (`BENCH_REDIS_URL`, else a
+private redis-server on a free port), so two benches can share a machine;
 members are written in bulk. For each worker count: dispatch every member's digest,
 then wait until every digest is claimed and queued, and until every email is delivered
 (to files). Prints the times and the machine's load; never part of the tests.
@@ -26,7 +28,9 @@ def _database_url() -> tuple[str, str]:
     environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env", overwrite=False)
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/practica")
     root, name = base.rsplit("/", 1)
-    target = os.environ.get("BENCH_DATABASE_NAME", f"{name}_digest_workers")
+    prefix = os.environ.get("BENCH_DB_PREFIX")
+    default = f"{prefix}_workers" if prefix else f"{name}_digest_workers"
+    target = os.environ.get("BENCH_DATABASE_NAME", default)
     return root, target
 
 
@@ -36,6 +40,19 @@ def _recreate(root: str, name: str) -> None:
     with psycopg.connect(f"{root}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+class SharedRedis:
+    """A Redis database the bench was given (BENCH_REDIS_URL): emptied, never stopped."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.url = url
+        redis.Redis.from_url(url).flushdb()
+
+    def stop(self) -> None:
+        pass
 
 
 def main() -> int:
@@ -75,19 +92,23 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
-        broker = RedisServer(scratch).start()
+        broker = (
+            SharedRedis(os.environ["BENCH_REDIS_URL"])
+            if os.environ.get("BENCH_REDIS_URL")
+            else RedisServer(scratch).start()
+        )
         try:
-            for count in options.workers:
+            for run, count in enumerate(options.workers):
                 DigestDelivery.objects.all().delete()
                 OutboundEmail.objects.all().delete()
                 queue = new_queue()
-                outbox = scratch / f"outbox-{count}"
+                outbox = scratch / f"outbox-{run}-{count}"
                 outbox.mkdir()
                 workers = [
                     Worker(
                         queue=queue,
                         outbox_dir=outbox,
-                        log=scratch / f"worker-{count}-{n}.log",
+                        log=scratch / f"worker-{run}-{count}-{n}.log",
                         broker_url=broker.url,
                         env={"DIGEST_BATCH_SIZE": str(options.batch)},
                     ).start()

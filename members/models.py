@@ -316,6 +316,8 @@ class DigestDelivery(models.Model):
         _("status"), max_length=8, choices=Status.choices, default=Status.CLAIMED
     )
     claimed_at = models.DateTimeField(_("claimed"), default=timezone.now)
+    # Which task attempt holds the claim: a retry of the same task takes it back at once.
+    claim_token = models.CharField(_("claim token"), max_length=64, blank=True, default="")
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     item_count = models.PositiveIntegerField(_("items"), default=0)
     email = models.ForeignKey(
@@ -329,6 +331,14 @@ class DigestDelivery(models.Model):
         ordering = ["-claimed_at"]
         constraints = [
             models.UniqueConstraint(fields=["user", "period"], name="digest_once_per_period")
+        ]
+        indexes = [
+            # The abandoned-claim sweep (`schedule.stale_batches`) reads open claims by age.
+            models.Index(
+                fields=["claimed_at"],
+                condition=models.Q(status="claimed"),
+                name="digest_open_claims_by_age",
+            )
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,7 @@ import smtplib
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -72,6 +72,19 @@ def email_enqueue(*, email_id: int) -> bool:
     return True
 
 
+def emails_enqueue(*, email_ids: list[int]) -> bool:
+    """Publish one delivery task for many emails, sent over one SMTP connection; when
+    the broker is away the sweep sends them later, one by one."""
+    if not email_ids:
+        return True
+    try:
+        task_publish("members.deliver_emails", email_ids)
+    except Exception as exc:  # noqa: BLE001 - any broker failure leaves the rows pending
+        log.warning("Could not publish %s emails, the outbox sweep will: %s", len(email_ids), exc)
+        return False
+    return True
+
+
 def _is_temporary(exc: Exception) -> bool:
     if isinstance(exc, smtplib.SMTPResponseException):
         return 400 <= exc.smtp_code < 500
@@ -94,41 +107,92 @@ def email_deliver(*, email_id: int) -> str:
     task) cannot both send it. Temporary SMTP errors put it back with a backoff;
     permanent ones mark it failed. Safe to run twice. Returns the resulting status.
     """
-    now = timezone.now()
-    claimed = OutboundEmail.objects.filter(
-        pk=email_id, status=OutboundEmail.Status.PENDING, available_at__lte=now
-    ).update(status=OutboundEmail.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    if not claimed:
-        return "skipped"
-    email = OutboundEmail.objects.get(pk=email_id)
+    return emails_deliver(email_ids=[email_id]).get(email_id, "skipped")
+
+
+def _message(email: OutboundEmail, connection: object) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
         from_email=email.from_email,
         to=[email.to],
         headers=email.headers,
+        connection=connection,
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
     for attachment in email.attachments:
         message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
+    return message
+
+
+def emails_deliver(*, email_ids: list[int]) -> dict[int, str]:
+    """Send many outbox emails, each at most once, over one SMTP connection.
+
+    The rows are claimed together with one conditional UPDATE (pending and due only),
+    so two workers or a redelivered task cannot both send one; what another worker
+    claimed is skipped. Each message's outcome is its own: a temporary SMTP error puts
+    that email back with a backoff and the connection is opened again for the next
+    one, a permanent error marks it failed. The sent ones are recorded together at
+    the end; a worker that dies before that leaves them "sending", which the sweep
+    marks failed rather than sending twice. Safe to run twice.
+    Returns each claimed email's resulting status.
+    """
+    now = timezone.now()
+    OutboundEmail.objects.filter(
+        pk__in=email_ids, status=OutboundEmail.Status.PENDING, available_at__lte=now
+    ).update(status=OutboundEmail.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    # Ours: claimed by this very UPDATE (its time stamp), not by another worker's.
+    emails = list(
+        OutboundEmail.objects.filter(
+            pk__in=email_ids, status=OutboundEmail.Status.SENDING, claimed_at=now
+        ).order_by("pk")
+    )
+    outcomes: dict[int, str] = {}
+    if not emails:
+        return outcomes
+    sent: list[int] = []
+    connection = get_connection()
     try:
-        message.send()
-    except Exception as exc:
-        temporary = _is_temporary(exc)
-        retry = temporary and email.attempts < MAX_ATTEMPTS
-        OutboundEmail.objects.filter(pk=email_id).update(
-            status=OutboundEmail.Status.PENDING if retry else OutboundEmail.Status.FAILED,
-            available_at=timezone.now() + timedelta(minutes=2**email.attempts),
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
-        )
-        log.warning("Email %s not sent (%s): %s", email_id, "retry" if retry else "failed", exc)
-        return "retry" if retry else "failed"
-    sent = {"status": OutboundEmail.Status.SENT, "sent_at": timezone.now(), "last_error": ""}
-    if email.body_secret:
-        sent |= {**PURGED_BODY, "body_purged_at": sent["sent_at"]}
-    OutboundEmail.objects.filter(pk=email_id).update(**sent)
-    return "sent"
+        for email in emails:
+            try:
+                connection.open()
+                connection.send_messages([_message(email, connection)])
+            except Exception as exc:
+                outcomes[email.pk] = _record_failure(email, exc)
+                connection.close()
+                continue
+            sent.append(email.pk)
+            outcomes[email.pk] = "sent"
+    finally:
+        connection.close()
+        if sent:
+            sent_at = timezone.now()
+            done = OutboundEmail.objects.filter(pk__in=sent)
+            done.filter(body_secret=False).update(
+                status=OutboundEmail.Status.SENT, sent_at=sent_at, last_error=""
+            )
+            # Account and invitation emails keep no working secret once sent.
+            done.filter(body_secret=True).update(
+                status=OutboundEmail.Status.SENT,
+                sent_at=sent_at,
+                last_error="",
+                **PURGED_BODY,
+                body_purged_at=sent_at,
+            )
+    return outcomes
+
+
+def _record_failure(email: OutboundEmail, exc: Exception) -> str:
+    temporary = _is_temporary(exc)
+    retry = temporary and email.attempts < MAX_ATTEMPTS
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        status=OutboundEmail.Status.PENDING if retry else OutboundEmail.Status.FAILED,
+        available_at=timezone.now() + timedelta(minutes=2**email.attempts),
+        last_error=f"{type(exc).__name__}: {exc}"[:2000],
+    )
+    log.warning("Email %s not sent (%s): %s", email.pk, "retry" if retry else "failed", exc)
+    return "retry" if retry else "failed"
 
 
 PURGED_BODY = {"body_text": "", "body_html": "", "attachments": []}

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 
 from . import digests, notifications, outbox
@@ -12,6 +12,14 @@ from . import digests, notifications, outbox
 def deliver_email(email_id: int) -> str:
     """Send one outbox email. Safe to run twice: the row is claimed before sending."""
     return outbox.email_deliver(email_id=email_id)
+
+
+@shared_task(name="members.deliver_emails")
+def deliver_emails(email_ids: list[int]) -> dict[str, int]:
+    """Send many outbox emails over one SMTP connection. Safe to run twice: the rows
+    are claimed before sending, each at most once."""
+    outcomes = outbox.emails_deliver(email_ids=email_ids)
+    return {status: list(outcomes.values()).count(status) for status in set(outcomes.values())}
 
 
 @shared_task(name="members.sweep_outbox")
@@ -45,21 +53,31 @@ def dispatch_digests() -> int:
 
 
 @shared_task(
+    bind=True,
     name="members.send_digest_batch",
     autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=True,
     max_retries=5,
 )
 def send_digest_batch(
-    user_ids: list[int], period: str, since_iso: str, retry_failed: bool = False
+    self: Task,
+    user_ids: list[int],
+    period: str,
+    since_iso: str,
+    retry_failed: bool = False,
+    until_iso: str | None = None,
 ) -> dict[str, int]:
     """Send `period`'s digest to each member at most once. Safe to run twice: each
-    member's row is claimed before rendering, and a claim left by a worker that died
-    is finished by the redelivered task once it is older than DIGEST_CLAIM_TIMEOUT."""
+    member's row is claimed before rendering; a retry or a redelivery of this task
+    (same task id) takes its own claims back at once, and a claim left by another
+    worker that died is finished once it is older than DIGEST_CLAIM_TIMEOUT.
+    `until_iso` is the run's moment (the dispatcher's), so batches share its content."""
     counts = digests.send_batch(
         user_ids=user_ids,
         period=period,
         since=datetime.fromisoformat(since_iso),
+        now=datetime.fromisoformat(until_iso) if until_iso else None,
         retry_failed=retry_failed,
+        claim_token=self.request.id,
     )
     return dict(counts)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -261,3 +261,22 @@ class CommunityContentCache:
 
     def prefetch(self, community_ids: Iterable[int]) -> None:
         self.get_many(community_ids)
+
+
+# Each worker process keeps the content of the run it is sending: batches of one run
+# share its `until`, so each community is read once a run, not once a batch.
+RUN_LOOKBACK = timedelta(days=28)  # the longest a digest covers (schedule.MAX_LOOKBACK)
+_runs: dict[datetime, CommunityContentCache] = {}
+
+
+def run_content(until: datetime) -> CommunityContentCache:
+    """The content cache of the run that ends at `until`, shared by its batches in this
+    process. It covers the longest window a digest can have: each community's newest
+    items of four weeks, of which every member is shown those since their own last
+    digest (the newest of a shorter window are among the newest of the longer one).
+    Only the latest run is kept, so memory stays bounded."""
+    cache = _runs.get(until)
+    if cache is None:
+        _runs.clear()
+        cache = _runs[until] = CommunityContentCache(until - RUN_LOOKBACK, until)
+    return cache

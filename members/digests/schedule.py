@@ -218,7 +218,11 @@ def dispatch(now: datetime | None = None, *, ignore_schedule: bool = False) -> i
     count = 0
     for batch in chain(due_batches(now, ignore_schedule=ignore_schedule), stale_batches(now)):
         task_publish_on_commit(
-            "members.send_digest_batch", batch.user_ids, batch.period, batch.since.isoformat()
+            "members.send_digest_batch",
+            batch.user_ids,
+            batch.period,
+            batch.since.isoformat(),
+            until_iso=now.isoformat(),
         )
         count += 1
     return count

@@ -1,9 +1,10 @@
 """One member's digest: what they may read of the shared content, chosen at send time.
 
-`digest_for` is the same code path for sending, the dry run and the /me/digest/
-preview: the member's communities through `Community.objects.readable_by`, posts
-through `Post.objects.visible_to`, notifications through `with_visibility`, all
-evaluated now with the member's current permissions.
+`digests_for` is the same code path for sending a batch, the dry run and (through
+`digest_for`, a batch of one) the /me/digest/ preview: the members' communities
+through `Community.objects.readable_by`, posts through `Post.objects.visible_to`,
+notifications through `with_visibility`, all evaluated now with each member's current
+permissions, in a handful of queries per batch whatever its size.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import IntegerField, Value
+
 from communities.models import Community, Membership
 from config.links import absolute_url
+from config.privilege import is_privileged
 from practices.models import Post
 
 from ..models import Notification, User
@@ -104,57 +108,189 @@ def _shown(items: list, limit: int = SHOWN_PER_SECTION) -> tuple[list, int]:
 def digest_for(user: User, communities_content: CommunityContentCache, since: datetime) -> Digest:
     """The digest `user` gets now: content they may read at this moment, since `since`.
 
-    Communities come from the member's active memberships, narrowed by
-    `Community.objects.readable_by(user)` and posts by `Post.objects.visible_to(user)`,
-    both evaluated now, so someone removed from a members-only community after the
-    run was scheduled gets nothing from it. Communities the member left out of their
-    digest and archived ones are skipped. "You could help" comes first: new open
-    challenges tagged with what the member said they can help with in that community.
+    The same code path as a whole batch (`digests_for`), for one member.
     """
-    digest = Digest(since=since)
-    # One query: the member's communities that still qualify now, with the tags they
-    # said they can help with there (one row per tag).
+    return digests_for([user], communities_content, {user.pk: since})[user.pk]
+
+
+def digests_for(
+    users: list[User], communities_content: CommunityContentCache, sinces: dict[int, datetime]
+) -> dict[int, Digest]:
+    """The digest each of `users` gets now, keyed by user id: what they may read at this
+    moment, since their `sinces` entry, in a handful of queries for the whole batch.
+
+    Communities come from the members' active memberships in launched communities
+    they did not leave out of their digest. Whether a member may read a community and
+    its posts is decided by the doors, `Community.objects.readable_by` and
+    `Post.objects.visible_to`, evaluated now (see `_batch_visibility`), so someone
+    removed from a members-only community after the run was scheduled gets nothing
+    from it. Notifications are checked with `with_visibility`, member by member, in one
+    query. "You could help" comes first: new open challenges tagged with what the
+    member said they can help with in that community.
+    """
+    if not users:
+        return {}
+    seats = _seats([u.pk for u in users])
+    content = communities_content.get_many({c for s in seats.values() for c in s})
+    readable, visible = _batch_visibility(users, seats, content)
+    notifications = _batch_notifications(users, sinces)
+    digests = {}
+    for user in users:
+        mine = {c: seat for c, seat in seats.get(user.pk, {}).items() if (user.pk, c) in readable}
+        digests[user.pk] = _assemble(
+            user,
+            sinces[user.pk],
+            {c: content[c] for c in mine if c in content},
+            {c: seat.help_tags for c, seat in mine.items()},
+            visible,
+            notifications.get(user.pk, []),
+        )
+    for user in users:
+        digest = digests[user.pk]
+        if not digest.is_empty:
+            digest.upcoming_meetings = communities_content.upcoming_meetings(
+                c for c in seats.get(user.pk, {}) if (user.pk, c) in readable
+            )
+    return digests
+
+
+@dataclass(frozen=True, slots=True)
+class _Seat:
+    """One member's active membership in a community their digest covers."""
+
+    role: str
+    help_tags: dict[int, str]
+
+
+def _seats(user_ids: list[int]) -> dict[int, dict[int, _Seat]]:
+    """Each member's digest communities with their role and the tags they can help with
+    there, in one query (one row per membership and tag)."""
     rows = (
         Membership.objects.active()
         .filter(
-            user=user,
+            user_id__in=user_ids,
             digest_opt_out=False,
-            community__in=Community.objects.active_for_email().readable_by(user),
+            community__in=Community.objects.active_for_email(),
         )
-        .values_list("community_id", "can_help_with__id", "can_help_with__name")
+        .values_list("user_id", "community_id", "role", "can_help_with__id", "can_help_with__name")
     )
-    help_tags: dict[int, dict[int, str]] = {}
-    for community_id, tag_id, tag_name in rows:
-        tags = help_tags.setdefault(community_id, {})
+    seats: dict[int, dict[int, _Seat]] = {}
+    for user_id, community_id, role, tag_id, tag_name in rows:
+        seat = seats.setdefault(user_id, {}).setdefault(community_id, _Seat(role, {}))
         if tag_id is not None:
-            tags[tag_id] = tag_name
-    content = communities_content.get_many(help_tags)
+            seat.help_tags[tag_id] = tag_name
+    return seats
 
-    # Checked like the immediate emails: a comment hidden since is left out too.
-    notifications = list(
-        with_visibility(
-            Notification.objects.filter(
-                recipient=user,
-                email_status=Notification.EmailStatus.DIGEST,
-                emailed_at__isnull=True,
-                read_at__isnull=True,
-                created_at__gte=since,
-            ),
-            user,
+
+def _batch_visibility(
+    users: list[User], seats: dict[int, dict[int, _Seat]], content: dict[int, CommunityContent]
+) -> tuple[set[tuple[int, int]], dict[int, set[int]]]:
+    """Which (member, community) pairs may be read now, and which of the content's
+    posts each member may see, for a whole batch in one query through the doors.
+
+    What `readable_by` and `visible_to` decide about a community and its not-hidden
+    posts depends only on the person's active membership there (its role) and on
+    whether they act with staff privileges. Members alike in that are alike for the
+    door, so one of them stands for all: the door runs once per distinct (community,
+    role, privilege) in the batch, a handful of rows however many members. Posts
+    hidden since the content was read are left out for everyone (as `content` does),
+    which also keeps an author's own view of their hidden post from standing for others.
+    """
+    stand_in: dict[tuple[int, str, bool], User] = {}
+    covers: dict[int, tuple[User, set[int]]] = {}
+    for user in users:
+        privileged = is_privileged(user)
+        for community_id, seat in seats.get(user.pk, {}).items():
+            key = (community_id, seat.role, privileged)
+            if key not in stand_in:
+                stand_in[key] = user
+                covers.setdefault(user.pk, (user, set()))[1].add(community_id)
+    if not covers:
+        return set(), {}
+    queries = []
+    for rep, community_ids in covers.values():
+        marker = Value(rep.pk, output_field=IntegerField())
+        queries.append(
+            Community.objects.active_for_email()
+            .readable_by(rep)
+            .filter(pk__in=community_ids)
+            .annotate(stand_in=marker, what=Value("c"))
+            .values_list("pk", "stand_in", "what")
         )
+        posts = {p for c in community_ids if c in content for p in content[c].post_ids}
+        if posts:
+            queries.append(
+                Post.objects.visible_to(rep)
+                .filter(pk__in=posts, hidden_at__isnull=True)
+                .annotate(stand_in=marker, what=Value("p"))
+                .values_list("pk", "stand_in", "what")
+            )
+    readable_by_rep: set[tuple[int, int]] = set()
+    visible_by_rep: dict[int, set[int]] = {}
+    for pk, rep_pk, what in queries[0].union(*queries[1:], all=True):
+        if what == "c":
+            readable_by_rep.add((rep_pk, pk))
+        else:
+            visible_by_rep.setdefault(rep_pk, set()).add(pk)
+    readable: set[tuple[int, int]] = set()
+    visible: dict[int, set[int]] = {}
+    for user in users:
+        privileged = is_privileged(user)
+        for community_id, seat in seats.get(user.pk, {}).items():
+            rep = stand_in[(community_id, seat.role, privileged)]
+            if (rep.pk, community_id) in readable_by_rep:
+                readable.add((user.pk, community_id))
+                posts = content[community_id].post_ids if community_id in content else set()
+                visible.setdefault(user.pk, set()).update(posts & visible_by_rep.get(rep.pk, set()))
+    return readable, visible
+
+
+def _batch_notifications(
+    users: list[User], sinces: dict[int, datetime]
+) -> dict[int, list[Notification]]:
+    """Each member's notifications waiting for their digest that they may still see,
+    checked like the immediate emails (a comment hidden since is left out too): one
+    query to find who has any, one for theirs, each member's through `with_visibility`."""
+    waiting = Notification.objects.filter(
+        email_status=Notification.EmailStatus.DIGEST,
+        emailed_at__isnull=True,
+        read_at__isnull=True,
+    )
+    who = set(
+        waiting.filter(recipient_id__in=[u.pk for u in users], created_at__gte=min(sinces.values()))
+        .order_by()
+        .values_list("recipient_id", flat=True)
+        .distinct()
+    )
+    queries = [
+        with_visibility(waiting.filter(recipient=user, created_at__gte=sinces[user.pk]), user)
         .filter(can_see=True)
         .order_by("created_at", "pk")[: SHOWN_NOTIFICATIONS * 2]
-    )
+        for user in users
+        if user.pk in who
+    ]
+    found: dict[int, list[Notification]] = {}
+    if not queries:
+        return found
+    combined = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    for notification in combined:
+        found.setdefault(notification.recipient_id, []).append(notification)
+    for items in found.values():
+        items.sort(key=lambda n: (n.created_at, n.pk))
+    return found
 
-    candidate_posts = set().union(*(c.post_ids for c in content.values()))
-    candidate_posts |= {n.post_id for n in notifications if n.post_id}
-    visible = set()
-    if candidate_posts:
-        visible = set(
-            Post.objects.visible_to(user)
-            .filter(pk__in=candidate_posts)
-            .values_list("pk", flat=True)
-        )
+
+def _assemble(
+    user: User,
+    since: datetime,
+    content: dict[int, CommunityContent],
+    help_tags: dict[int, dict[int, str]],
+    visible: dict[int, set[int]],
+    notifications: list[Notification],
+) -> Digest:
+    """One member's digest from what the batch decided they may read: no queries."""
+    digest = Digest(since=since)
+    seen = visible.get(user.pk, set())
 
     def new(items: tuple, stamp: str) -> list:
         return [
@@ -169,7 +305,7 @@ def digest_for(user: User, communities_content: CommunityContentCache, since: da
         community = content.get(community_id)
         if community is None:
             continue
-        challenges = [p for p in new(community.challenges, "published_at") if p.id in visible]
+        challenges = [p for p in new(community.challenges, "published_at") if p.id in seen]
         helpable = [p for p in challenges if p.tag_ids & can_help.keys()]
         for post in helpable:
             matched = tuple(sorted(can_help[t] for t in post.tag_ids & can_help.keys()))
@@ -179,7 +315,7 @@ def digest_for(user: User, communities_content: CommunityContentCache, since: da
         section = CommunitySection(community=community)
         more = 0
         section.experiences, extra = _shown(
-            [p for p in new(community.experiences, "published_at") if p.id in visible]
+            [p for p in new(community.experiences, "published_at") if p.id in seen]
         )
         more += extra
         section.open_challenges, extra = _shown([p for p in challenges if p.id not in helpable_ids])
@@ -187,7 +323,7 @@ def digest_for(user: User, communities_content: CommunityContentCache, since: da
         section.new_members, extra = _shown(new(community.new_members, "joined_at"))
         more += extra
         section.applied, extra = _shown(
-            [a for a in new(community.applied, "created_at") if a.post_id in visible]
+            [a for a in new(community.applied, "created_at") if a.post_id in seen]
         )
         section.more = more + extra
         if section.item_count:
@@ -198,9 +334,7 @@ def digest_for(user: User, communities_content: CommunityContentCache, since: da
     # Busiest communities first; equal ones by name.
     digest.sections.sort(key=lambda s: (-s.item_count, s.community.name.lower()))
 
-    for notification in notifications:
-        if notification.post_id and notification.post_id not in visible:
-            continue
+    for notification in notifications[:SHOWN_NOTIFICATIONS]:
         digest.notifications.append(
             NotificationItem(
                 id=notification.pk,
@@ -211,7 +345,4 @@ def digest_for(user: User, communities_content: CommunityContentCache, since: da
                 created_at=notification.created_at,
             )
         )
-    digest.notifications = digest.notifications[:SHOWN_NOTIFICATIONS]
-    if not digest.is_empty:
-        digest.upcoming_meetings = communities_content.upcoming_meetings(help_tags.keys())
     return digest

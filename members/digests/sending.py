@@ -4,30 +4,33 @@ Each batch claims a member's `DigestDelivery(user, period)` row before it render
 anything, so a digest goes out at most once per period however often a batch runs;
 the email's dedupe key `digest:<user>:<period>` makes the outbox agree even when a
 crashed worker's claim is finished by another one. Content is read once per community
-per batch (`content.CommunityContentCache`) and chosen per member at sending time
-(`selection.digest_for`).
+per run (`content.run_content`) and chosen for the whole batch at sending time
+(`selection.digests_for`); claims, emails and outcomes are written a batch at a time.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from config.tasks import task_publish_on_commit
 
+from ..emails import RenderedEmail
 from ..models import DigestDelivery, Notification, OutboundEmail, User
-from ..outbox import email_queue
-from .content import CommunityContentCache
+from ..outbox import emails_enqueue
+from .content import run_content
 from .rendering import render_digest
 from .schedule import batch_size, batched, claim_timeout, member_since, previous_sent, wants
-from .selection import Digest, digest_for
+from .selection import Digest, digests_for
 from .unsubscribe import unsubscribe_headers
 
 log = logging.getLogger(__name__)
@@ -36,76 +39,132 @@ log = logging.getLogger(__name__)
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
-def _claim(
-    user_id: int, period: str, since: datetime, now: datetime, *, retry_failed: bool
-) -> DigestDelivery | None:
-    """Own `user_id`'s row for `period`, or None when someone else has or had it.
+def _claim_many(
+    users: list[User],
+    period: str,
+    sinces: dict[int, datetime],
+    token: str,
+    *,
+    retry_failed: bool,
+) -> dict[int, DigestDelivery]:
+    """Own the batch's rows for `period` in three queries; returns ours by user id.
 
-    A new row is ours. An existing one is ours only when its claim went stale (its
-    worker died) or, when an admin asked for it, when it failed.
+    A new row is ours. An existing one is ours when its claim went stale (its worker
+    died), when this same task's earlier attempt holds it (`token`: a retry or a
+    redelivery after the worker was killed takes its claims back at once), or, when an
+    admin asked for it, when it failed. Others are someone else's and are skipped.
     """
-    delivery, created = DigestDelivery.objects.get_or_create(
-        user_id=user_id, period=period, defaults={"since": since, "claimed_at": now}
+    if not users:
+        return {}
+    stamp = timezone.now()
+    ids = [u.pk for u in users]
+    DigestDelivery.objects.bulk_create(
+        [
+            DigestDelivery(
+                user_id=u.pk, period=period, since=sinces[u.pk], claimed_at=stamp, claim_token=token
+            )
+            for u in users
+        ],
+        ignore_conflicts=True,
     )
-    if created:
-        return delivery
-    stale_before = timezone.now() - claim_timeout()
-    takeover = Q(status=DigestDelivery.Status.CLAIMED, claimed_at__lt=stale_before)
+    claimed = Q(status=DigestDelivery.Status.CLAIMED)
+    takeover = claimed & (Q(claimed_at__lt=stamp - claim_timeout()) | Q(claim_token=token))
     if retry_failed:
         takeover |= Q(status=DigestDelivery.Status.FAILED)
-    taken = (
-        DigestDelivery.objects.filter(takeover, pk=delivery.pk)
-        .filter(claimed_at=delivery.claimed_at)
-        .update(status=DigestDelivery.Status.CLAIMED, claimed_at=now, error="")
+    DigestDelivery.objects.filter(takeover, user_id__in=ids, period=period).exclude(
+        claimed_at=stamp, claim_token=token
+    ).update(status=DigestDelivery.Status.CLAIMED, claimed_at=stamp, claim_token=token, error="")
+    ours = DigestDelivery.objects.filter(
+        claimed, user_id__in=ids, period=period, claimed_at=stamp, claim_token=token
     )
-    if not taken:
-        return None
-    delivery.status, delivery.claimed_at = DigestDelivery.Status.CLAIMED, now
-    return delivery
+    return {d.user_id: d for d in ours}
 
 
-def _finish(delivery: DigestDelivery, **fields: object) -> bool:
-    """Record the outcome if the claim is still ours (another worker may have taken it)."""
-    return bool(
-        DigestDelivery.objects.filter(
-            pk=delivery.pk, status=DigestDelivery.Status.CLAIMED, claimed_at=delivery.claimed_at
-        ).update(finished_at=timezone.now(), **fields)
+def _still_ours(deliveries: list[DigestDelivery]) -> QuerySet[DigestDelivery]:
+    """The rows whose claim nobody took over since (all share one stamp and token)."""
+    if not deliveries:
+        return DigestDelivery.objects.none()
+    first = deliveries[0]
+    return DigestDelivery.objects.filter(
+        pk__in=[d.pk for d in deliveries],
+        status=DigestDelivery.Status.CLAIMED,
+        claimed_at=first.claimed_at,
+        claim_token=first.claim_token,
     )
 
 
-def _deliver(user: User, delivery: DigestDelivery, digest: Digest, period: str) -> str:
-    if digest.is_empty:
-        _finish(delivery, status=DigestDelivery.Status.EMPTY, item_count=0)
-        return "empty"
-    email = render_digest(user, digest, period)
-    dedupe_key = f"digest:{user.pk}:{period}"
+def _fail(deliveries: list[DigestDelivery], errors: dict[int, str]) -> None:
+    rows = list(_still_ours(deliveries))
+    for row in rows:
+        row.status, row.error, row.finished_at = (
+            DigestDelivery.Status.FAILED,
+            errors[row.pk],
+            timezone.now(),
+        )
+    DigestDelivery.objects.bulk_update(rows, ["status", "error", "finished_at"])
+
+
+def _record(
+    period: str,
+    empty: list[DigestDelivery],
+    ready: list[tuple[User, DigestDelivery, Digest, RenderedEmail]],
+) -> tuple[int, int, int]:
+    """Queue the rendered emails and mark the rows, for the whole batch in one
+    transaction: rows taken over meanwhile (locked out first) are left to their new
+    owner, who shares the emails' dedupe keys. Returns (sent, empty, skipped)."""
+    offered = len(empty) + len(ready)
     with transaction.atomic():
-        queued = email_queue(
-            to=user.email,
-            subject=email.subject,
-            text=email.text,
-            html=email.html,
-            headers=unsubscribe_headers(user.pk),
-            kind="digest",
-            dedupe_key=dedupe_key,
+        ours = set(
+            _still_ours(empty + [d for _u, d, _g, _e in ready])
+            .select_for_update()
+            .values_list("pk", flat=True)
         )
-        # None: an earlier attempt queued it before its worker died; link that one.
-        queued = queued or OutboundEmail.objects.filter(dedupe_key=dedupe_key).first()
-        finished = _finish(
-            delivery,
-            status=DigestDelivery.Status.SENT,
-            item_count=digest.item_count,
-            email=queued,
-            error="",
+        ready = [r for r in ready if r[1].pk in ours]
+        empty = [d for d in empty if d.pk in ours]
+        keys = {d.pk: f"digest:{u.pk}:{period}" for u, d, _g, _e in ready}
+        OutboundEmail.objects.bulk_create(
+            [
+                OutboundEmail(
+                    to=user.email,
+                    subject=email.subject[:255],
+                    body_text=email.text,
+                    body_html=email.html,
+                    from_email=settings.DEFAULT_FROM_EMAIL,
+                    headers=unsubscribe_headers(user.pk),
+                    kind="digest",
+                    dedupe_key=keys[delivery.pk],
+                )
+                for user, delivery, _digest, email in ready
+            ],
+            ignore_conflicts=True,
         )
-        if not finished:
-            # Taken over meanwhile: the other worker records it (the email key is shared).
-            transaction.set_rollback(True)
-            return "skipped"
-        Notification.objects.filter(pk__in=digest.notification_ids).update(
-            emailed_at=delivery.claimed_at
+        # An earlier attempt may have queued some before its worker died: link those.
+        queued = dict(
+            OutboundEmail.objects.filter(dedupe_key__in=keys.values()).values_list(
+                "dedupe_key", "pk"
+            )
         )
-    return "sent"
+        finished = timezone.now()
+        rows = []
+        for _user, delivery, digest, _email in ready:
+            delivery.status, delivery.item_count = DigestDelivery.Status.SENT, digest.item_count
+            delivery.email_id, delivery.error = queued[keys[delivery.pk]], ""
+            delivery.finished_at = finished
+            rows.append(delivery)
+        for delivery in empty:
+            delivery.status, delivery.item_count = DigestDelivery.Status.EMPTY, 0
+            delivery.finished_at = finished
+            rows.append(delivery)
+        DigestDelivery.objects.bulk_update(
+            rows, ["status", "item_count", "email", "error", "finished_at"]
+        )
+        notification_ids = [n for _u, _d, digest, _e in ready for n in digest.notification_ids]
+        if notification_ids:
+            stamp = ready[0][1].claimed_at
+            Notification.objects.filter(pk__in=notification_ids).update(emailed_at=stamp)
+        email_ids = sorted(queued.values())
+        transaction.on_commit(lambda: emails_enqueue(email_ids=email_ids), robust=True)
+    return len(ready), len(empty), offered - len(rows)
 
 
 def send_batch(
@@ -115,59 +174,68 @@ def send_batch(
     since: datetime,
     now: datetime | None = None,
     retry_failed: bool = False,
+    claim_token: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Counter:
     """Send `period`'s digest to each of `user_ids` at most once. Safe to run twice.
 
-    Per member: claim the row, build the digest from content read once per community
-    for the whole batch, render, queue the email and mark the row in one transaction.
-    A member whose claim exists is skipped; a stale claim (its worker died) is taken
-    over and finished. Errors in one member's digest mark it failed and the batch goes
-    on; database outages propagate so the task is retried.
+    For the whole batch at once: claim the rows, decide what each member may read now
+    (`selection.digests_for`, content read once per community per run), render each
+    email, then queue the emails and mark the rows in one transaction, and hand the
+    emails to one delivery task that sends them over one SMTP connection. A member
+    whose row someone else holds is skipped; a stale claim (its worker died) is taken
+    over and finished, and so, at once, is a claim of an earlier attempt of the same
+    task (`claim_token`, the task's id). Errors in one member's digest mark it failed
+    and the batch goes on; database outages propagate so the task is retried.
     Returns counts of sent, empty, skipped and failed.
     """
     now = now or timezone.now()
+    token = claim_token or uuid.uuid4().hex
     counts = Counter(sent=0, empty=0, skipped=0, failed=0)
     previous = previous_sent(user_ids, period)
     sinces = {pk: member_since(previous.get(pk), since, now) for pk in user_ids}
-    cache = CommunityContentCache(min(sinces.values(), default=since), now)
-    users = User.objects.filter(pk__in=user_ids).order_by("pk")
-    seen = set()
-    for user in users.iterator(chunk_size=200):
-        seen.add(user.pk)
-        outcome = _send_one(user, period, sinces[user.pk], now, cache, retry_failed)
-        counts[outcome] += 1
-        if progress:
-            progress(outcome)
-    for _missing in set(user_ids) - seen:
-        counts["skipped"] += 1
-        if progress:
-            progress("skipped")
-    return counts
-
-
-def _send_one(
-    user: User,
-    period: str,
-    since: datetime,
-    now: datetime,
-    cache: CommunityContentCache,
-    retry_failed: bool,
-) -> str:
-    if not wants(user, period):
-        return "skipped"
-    delivery = _claim(user.pk, period, since, now, retry_failed=retry_failed)
-    if delivery is None:
-        return "skipped"
+    cache = run_content(now)
+    users = [u for u in User.objects.filter(pk__in=user_ids).order_by("pk") if wants(u, period)]
+    claims = _claim_many(users, period, sinces, token, retry_failed=retry_failed)
+    users = [u for u in users if u.pk in claims]
+    counts["skipped"] += len(user_ids) - len(users)
+    errors: dict[int, str] = {}
     try:
-        digest = digest_for(user, cache, delivery.since)
-        return _deliver(user, delivery, digest, period)
+        digests = digests_for(users, cache, {u.pk: claims[u.pk].since for u in users})
     except (SoftTimeLimitExceeded, *TRANSIENT_ERRORS):
         raise
     except Exception as exc:
-        log.exception("Digest %s for member %s failed", period, user.pk)
-        _finish(delivery, status=DigestDelivery.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
-        return "failed"
+        log.exception("Digest %s for a batch of %s members failed", period, len(users))
+        digests = {}
+        errors = {claims[u.pk].pk: f"{type(exc).__name__}: {exc}" for u in users}
+    empty, ready = [], []
+    for user in users:
+        delivery = claims[user.pk]
+        digest = digests.get(user.pk)
+        if digest is None:
+            continue
+        if digest.is_empty:
+            empty.append(delivery)
+            continue
+        try:
+            ready.append((user, delivery, digest, render_digest(user, digest, period)))
+        except (SoftTimeLimitExceeded, *TRANSIENT_ERRORS):
+            raise
+        except Exception as exc:
+            log.exception("Digest %s for member %s failed", period, user.pk)
+            errors[delivery.pk] = f"{type(exc).__name__}: {exc}"
+    if errors:
+        _fail([d for d in claims.values() if d.pk in errors], errors)
+        counts["failed"] += len(errors)
+    sent, empty_count, skipped = _record(period, empty, ready)
+    counts["sent"] += sent
+    counts["empty"] += empty_count
+    counts["skipped"] += skipped
+    if progress:
+        for outcome, count in counts.items():
+            for _ in range(count):
+                progress(outcome)
+    return counts
 
 
 # --- Admin ----------------------------------------------------------------------------------
