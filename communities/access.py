@@ -58,7 +58,7 @@ def community_context(user: User, community: Community, viewer: Membership | Non
         "join_state": join_state(user, community, viewer),
         "can_manage": can(check_can_manage_community, user, community, viewer),
         "can_view_members": can(check_can_view_members, user, community, viewer),
-        "can_read": can(check_can_read_content, user, community),
+        "can_read": can(check_can_read_content, user, community, viewer),
         "can_restore": can(check_can_restore_community, user, community),
         "can_view_health": can(check_can_view_health, user, community, viewer),
         "needs_charter_acceptance": bool(
