@@ -32,7 +32,7 @@ from django.utils import timezone
 from .text import ERA_DAYS, TOPICS, Writer
 
 # Bump when the builder changes what it writes: datasets built before are rebuilt.
-DATA_VERSION = 1
+DATA_VERSION = 2
 DAY = timedelta(days=1)
 
 
@@ -325,6 +325,7 @@ def _post_counts(spec: Spec, community_ids: list[int]) -> list[int]:
 
 
 def _bulk_posts(spec: Spec, communities, members_of, writer: Writer, rng: random.Random):
+    from practices.markdown import RENDERER_VERSION, post_excerpt, render_post_body
     from practices.models import Post
 
     now = timezone.now()
@@ -342,19 +343,33 @@ def _bulk_posts(spec: Spec, communities, members_of, writer: Writer, rng: random
                 old = published < era_start
                 challenge = rng.random() < 0.12
                 outcome = "" if challenge else rng.choice(["worked", "mixed", "failed"])
+                kind = "challenge" if challenge else "experience"
+                text = {
+                    "situation": writer.sentence(rng.randint(12, 30), old=old),
+                    "tried": writer.sentence(rng.randint(10, 20), old=old),
+                    "happened": "" if challenge else writer.sentence(rng.randint(8, 16), old=old),
+                    "learned": "" if challenge else writer.sentence(rng.randint(8, 16), old=old),
+                    "recommend": "" if challenge else writer.sentence(rng.randint(4, 10)),
+                    "help_wanted": writer.sentence(rng.randint(6, 12)) if challenge else "",
+                }
+                # The stored HTML and excerpt, rendered as the services render them.
+                body_html = render_post_body(text)
                 yield (
                     community.pk,
                     rng.choice(authors),
-                    "challenge" if challenge else "experience",
+                    kind,
                     "published",
                     writer.title(),
-                    writer.sentence(rng.randint(12, 30), old=old),
-                    writer.sentence(rng.randint(10, 20), old=old),
-                    "" if challenge else writer.sentence(rng.randint(8, 16), old=old),
+                    text["situation"],
+                    text["tried"],
+                    text["happened"],
                     outcome,
-                    "" if challenge else writer.sentence(rng.randint(8, 16), old=old),
-                    "" if challenge else writer.sentence(rng.randint(4, 10)),
-                    writer.sentence(rng.randint(6, 12)) if challenge else "",
+                    text["learned"],
+                    text["recommend"],
+                    text["help_wanted"],
+                    json.dumps(body_html),
+                    post_excerpt(kind, body_html),
+                    RENDERER_VERSION,
                     i < 3,  # three starter posts per community
                     published,
                     published,
@@ -376,6 +391,9 @@ def _bulk_posts(spec: Spec, communities, members_of, writer: Writer, rng: random
             "learned",
             "recommend",
             "help_wanted",
+            "body_html",
+            "excerpt",
+            "markdown_version",
             "is_pinned",
             "created_at",
             "published_at",
@@ -412,6 +430,7 @@ def _bulk_tags(rng: random.Random) -> None:
 def _bulk_comments(spec: Spec, main, members_of, writer: Writer, rng: random.Random):
     """The main community's newest non-pinned posts get exactly 200, 50 and 5 comments;
     the rest are spread over the other posts, a few busy ones and a long tail."""
+    from practices.markdown import RENDERER_VERSION, render_markdown
     from practices.models import Comment
 
     with connection.cursor() as cursor:
@@ -448,17 +467,20 @@ def _bulk_comments(spec: Spec, main, members_of, writer: Writer, rng: random.Ran
             authors = members_of[community_id]
             step = max(1.0, (now - published).total_seconds() / (count + 1))
             for n in range(count):
+                body = writer.sentence(rng.randint(8, 40))
                 yield (
                     post_id,
                     rng.choice(authors),
-                    writer.sentence(rng.randint(8, 40)),
+                    body,
+                    render_markdown(body),
+                    RENDERER_VERSION,
                     "visible",
                     published + timedelta(seconds=step * (n + 1) * rng.uniform(0.5, 1)),
                 )
 
     copy_rows(
         Comment._meta.db_table,
-        ["post_id", "author_id", "body", "status", "created_at"],
+        ["post_id", "author_id", "body", "body_html", "markdown_version", "status", "created_at"],
         rows(),
     )
     with connection.cursor() as cursor:

@@ -93,6 +93,10 @@ class PostAdmin(admin.ModelAdmin):
         # Posts are written by members, through the rules that apply to members.
         return False
 
+    def save_model(self, request, obj: Post, form, change) -> None:
+        services.post_render_stored(post=obj)
+        super().save_model(request, obj, form, change)
+
     @admin.display(boolean=True, description=_("hidden"), ordering="hidden_at")
     def is_hidden(self, obj: Post) -> bool:
         return obj.is_hidden
@@ -140,6 +144,10 @@ class CommentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def save_model(self, request, obj: Comment, form, change) -> None:
+        services.comment_render_stored(comment=obj)
+        super().save_model(request, obj, form, change)
 
     @admin.display(boolean=True, description=_("hidden"), ordering="hidden_at")
     def is_hidden(self, obj: Comment) -> bool:

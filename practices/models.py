@@ -80,6 +80,11 @@ class Post(models.Model):
     comments_text = models.TextField(
         blank=True, editable=False, help_text=_("Visible comments, kept for full-text search.")
     )
+    # Rendered once when written (practices.markdown): sanitised HTML per Markdown field,
+    # the plain-text excerpt list pages quote, and the renderer version that made them.
+    body_html = models.JSONField(default=dict, blank=True, editable=False)
+    excerpt = models.TextField(blank=True, editable=False)
+    markdown_version = models.PositiveSmallIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
@@ -175,6 +180,9 @@ class Comment(models.Model):
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
     )
     body = models.TextField(_("comment"))
+    # Sanitised HTML of `body`, rendered when written (practices.markdown).
+    body_html = models.TextField(blank=True, editable=False)
+    markdown_version = models.PositiveSmallIntegerField(default=0, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.VISIBLE)
     hidden_at = models.DateTimeField(null=True, blank=True)
     hidden_by = models.ForeignKey(

@@ -20,6 +20,13 @@ from communities.services import touch_activity
 from members import notifications
 
 from . import limits
+from .markdown import (
+    POST_BODY_FIELDS,
+    RENDERER_VERSION,
+    post_excerpt,
+    render_markdown,
+    render_post_body,
+)
 from .models import Bookmark, Comment, Mention, Post, PostFollow, PostRevision, Reaction, TagFollow
 from .permissions import (
     check_can_comment,
@@ -90,6 +97,18 @@ def _set_tags(post: Post, tags: Sequence[str]) -> None:
     post.tags.set(list(dict.fromkeys(t for t in map(normalise_tag, tags) if t)))
 
 
+def _render_post(post: Post) -> None:
+    """Store the post's sanitised HTML and excerpt, so pages never render Markdown."""
+    post.body_html = render_post_body({f: getattr(post, f) for f in POST_BODY_FIELDS})
+    post.excerpt = post_excerpt(post.kind, post.body_html)
+    post.markdown_version = RENDERER_VERSION
+
+
+def _render_comment(comment: Comment) -> None:
+    comment.body_html = render_markdown(comment.body)
+    comment.markdown_version = RENDERER_VERSION
+
+
 def _text_of(post: Post) -> str:
     return "\n".join(str(getattr(post, f)) for f in content_fields(post.kind))
 
@@ -131,6 +150,7 @@ def post_create(
         last_activity_at=now,
         **{f: data.get(f, "") or "" for f in content_fields(kind)},
     )
+    _render_post(post)
     post.full_clean(exclude=["search_vector"])
     post.save()
     _set_tags(post, tags)
@@ -212,6 +232,7 @@ def post_update(
     elif publishing:
         post.status = Post.Status.PUBLISHED
         post.published_at = post.last_activity_at = now
+    _render_post(post)
     post.full_clean(exclude=["search_vector"])
     post.save()
     if publishing and not held:
@@ -286,7 +307,9 @@ def comment_create(
         if parent.post_id != post.pk:
             raise ValidationError(_("That reply belongs to another post."))
         parent = parent.parent or parent
-    comment = Comment.objects.create(post=post, author=author, body=body.strip(), parent=parent)
+    comment = Comment(post=post, author=author, body=body.strip(), parent=parent)
+    _render_comment(comment)
+    comment.save()
     now = timezone.now()
     Post.objects.filter(pk=post.pk).update(last_activity_at=now)
     _refresh_comment_stats(post.pk)
@@ -306,7 +329,8 @@ def comment_update(*, comment: Comment, editor: User, body: str) -> Comment:
     _check_comment_length(body)
     comment.body = body.strip()
     comment.edited_at = timezone.now()
-    comment.save(update_fields=["body", "edited_at"])
+    _render_comment(comment)
+    comment.save(update_fields=["body", "body_html", "markdown_version", "edited_at"])
     _refresh_comment_stats(comment.post_id)
     _record_mentions(post=comment.post, comment=comment, author=editor, text=comment.body)
     return comment
@@ -430,3 +454,46 @@ def post_follow_set(*, post: Post, user: User, active: bool) -> bool:
 
 def tag_follow_set(*, tag: Tag, user: User, active: bool) -> bool:
     return _toggle(TagFollow, active=active, user=user, tag=tag)
+
+
+# --- Stored Markdown ---------------------------------------------------------------------
+
+
+def post_render_stored(*, post: Post) -> Post:
+    """Render a post's Markdown into its stored fields (for writers outside this module,
+    such as the admin, that change the text); the caller saves."""
+    _render_post(post)
+    return post
+
+
+def comment_render_stored(*, comment: Comment) -> Comment:
+    """Render a comment's Markdown into `body_html`; the caller saves."""
+    _render_comment(comment)
+    return comment
+
+
+def markdown_rerender_batch(
+    *, model: type[Post] | type[Comment], after_pk: int, size: int, everything: bool = False
+) -> tuple[int, int | None]:
+    """Re-render up to `size` rows with a pk above `after_pk` that an older renderer made
+    (or every row, with `everything`). Returns (rows written, last pk seen or None when
+    done). Rows are locked while rendered, so an edit at the same moment is never
+    overwritten with older text. Safe to run twice: a second run finds nothing to do."""
+    fields = ["body_html", "markdown_version"]
+    if model is Post:
+        fields.append("excerpt")
+        columns = ["pk", "kind", *POST_BODY_FIELDS]
+    else:
+        columns = ["pk", "body"]
+    with transaction.atomic():
+        qs = model.objects.filter(pk__gt=after_pk)
+        if not everything:
+            qs = qs.filter(markdown_version__lt=RENDERER_VERSION)
+        rows = list(qs.order_by("pk").only(*columns).select_for_update(of=("self",))[:size])
+        for row in rows:
+            if model is Post:
+                _render_post(row)
+            else:
+                _render_comment(row)
+        model.objects.bulk_update(rows, fields)
+    return len(rows), (rows[-1].pk if len(rows) == size else None)

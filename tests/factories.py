@@ -14,6 +14,13 @@ from communities.models import (
     Membership,
 )
 from members.models import User
+from practices.markdown import (
+    POST_BODY_FIELDS,
+    RENDERER_VERSION,
+    post_excerpt,
+    render_markdown,
+    render_post_body,
+)
 from practices.models import Comment, Post
 
 KNOWN_PASSWORD = "practica-demo-password"
@@ -198,6 +205,15 @@ class PostFactory(DjangoModelFactory):
         )
         draft = factory.Trait(status=Post.Status.DRAFT, published_at=None)
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # The stored HTML and excerpt, as the services write them.
+        if "body_html" not in kwargs:
+            kwargs["body_html"] = render_post_body({f: kwargs.get(f) for f in POST_BODY_FIELDS})
+            kwargs.setdefault("excerpt", post_excerpt(kwargs["kind"], kwargs["body_html"]))
+            kwargs.setdefault("markdown_version", RENDERER_VERSION)
+        return super()._create(model_class, *args, **kwargs)
+
     @factory.post_generation
     def tags(post, create, extracted, **kwargs):
         if create and extracted:
@@ -211,3 +227,5 @@ class CommentFactory(DjangoModelFactory):
     post = None
     author = factory.SubFactory(UserFactory)
     body = factory.Sequence(lambda n: f"Comment number {n}: we tried the same.")
+    body_html = factory.LazyAttribute(lambda c: render_markdown(c.body))
+    markdown_version = RENDERER_VERSION
