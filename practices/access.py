@@ -36,8 +36,8 @@ def _with_viewer_state(posts: QuerySet[Post], user: User) -> QuerySet[Post]:
 
 
 # Columns the post page never shows: the search vector and the conversation's text kept
-# for search grow with every comment.
-_UNSHOWN_POST_FIELDS = ("search_vector", "comments_text")
+# for search grow with every comment; list pages quote the excerpt.
+_UNSHOWN_POST_FIELDS = ("search_vector", "comments_text", "excerpt")
 _UNSHOWN_AUTHOR_FIELDS = ("author__password", "author__bio")
 
 

@@ -160,6 +160,7 @@ class CommentQuerySet(models.QuerySet):
             "post_id",
             "parent_id",
             "body",
+            "body_html",
             "status",
             "hidden_at",
             "hidden_by_id",

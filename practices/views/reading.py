@@ -111,6 +111,14 @@ def conversation_context(
     }
 
 
+def stored_sections(post: Post) -> list[dict]:
+    """The post's sections with the HTML stored when it was written (`html`)."""
+    found = sections(post.kind, {f: getattr(post, f) for f in SECTION_LABELS[post.kind]})
+    for section in found:
+        section["html"] = (post.body_html or {}).get(section["key"], "")
+    return found
+
+
 def render_detail(
     request,
     post: Post,
@@ -128,7 +136,7 @@ def render_detail(
         tab="posts",
         post=post,
         rejection=rejection,
-        sections=sections(post.kind, {f: getattr(post, f) for f in SECTION_LABELS[post.kind]}),
+        sections=stored_sections(post),
         tags=list(post.tags.all()),
         applied_notes=applied_notes(post),
         applied_form=AppliedForm(),

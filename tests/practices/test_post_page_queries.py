@@ -83,3 +83,27 @@ def test_comment_queries_fetch_no_permission_subqueries_and_no_password_hashes(
     post_query = next(q for q in sql if 'FROM "practices_post"' in q)
     assert "search_vector" not in post_query and "comments_text" not in post_query
     assert '"members_user"."password"' not in post_query
+
+
+def test_the_post_page_shows_the_html_stored_when_written(client, community, member):
+    """No Markdown is rendered per request: the page shows what the services stored."""
+    post = PostFactory(
+        community=community,
+        author=UserFactory(),
+        body_html={"situation": "<p>Stored situation</p>", "learned": "<p>Stored lesson</p>"},
+    )
+    CommentFactory(post=post, body="**typed**", body_html="<p>Stored comment</p>")
+    html = client.get(reverse("practices:detail", args=[community.slug, post.pk])).content
+    html = html.decode()
+    assert "Stored situation" in html and "Stored lesson" in html
+    assert "Stored comment" in html and "<strong>typed</strong>" not in html
+    assert "A surgical ward with 28 beds." not in html  # the raw situation is not rendered
+
+
+def test_a_comment_written_around_the_services_is_still_rendered_safely(client, community):
+    post = PostFactory(community=community, author=UserFactory())
+    Comment.objects.create(
+        post=post, author=UserFactory(), body="**Bold** <script>alert(1)</script>"
+    )
+    html = client.get(reverse("practices:detail", args=[community.slug, post.pk])).content
+    assert b"<strong>Bold</strong>" in html and b"<script>alert(1)" not in html
