@@ -76,7 +76,8 @@ def test_a_member_replies_to_the_second_thread_by_keyboard(browser, live_server,
     field.press("Tab")
     page.keyboard.press("Enter")
     expect(thread.locator(".field__error")).to_be_visible()
-    expect(page.get_by_label("Reply to Fay Facilitator")).to_have_value(too_long.strip())
+    kept = page.get_by_label("Reply to Fay Facilitator").input_value()
+    assert kept.strip() == too_long.strip()
     assert not Comment.objects.filter(parent=second).exists()
 
     # A real reply lands under the second thread, and the form is gone.
