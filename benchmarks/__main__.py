@@ -153,7 +153,7 @@ def pages_for(m: dict) -> list[Page]:
         ("feed-active", f"/c/{c}/posts/?sort=active", ("anon",)),
         ("feed-helpful", f"/c/{c}/posts/?sort=helpful", ("anon",)),
         ("feed-challenges", f"/c/{c}/posts/?kind=challenge", ("anon",)),
-        ("post-5", f"/c/{c}/posts/{posts['5']}/", ("anon",)),
+        ("post-5", f"/c/{c}/posts/{posts['5']}/", both),
         ("post-50", f"/c/{c}/posts/{posts['50']}/", both),
         ("post-200", f"/c/{c}/posts/{posts['200']}/", both),
         ("search-rare", f"/search/?q={quote_plus(search['rare'])}", ("anon",)),

@@ -56,7 +56,7 @@ def community_context(user: User, community: Community, viewer: Membership | Non
     door already checked."""
     can_read = extra.pop("can_read", None)
     if can_read is None:
-        can_read = can(check_can_read_content, user, community)
+        can_read = can(check_can_read_content, user, community, viewer)
     return {
         "community": community,
         "membership": viewer,

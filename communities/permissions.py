@@ -61,9 +61,28 @@ def active_membership(membership: Membership | None) -> Membership | None:
 # --- Reading ---------------------------------------------------------------------------
 
 
-def check_can_read_content(user: User, community: Community) -> None:
+def reads_content(user: User, community: Community, membership: Membership | None) -> bool:
+    """`Community.readable_by` for one community, decided from the viewer's membership
+    that the door looked up once: public content of launched and archived communities
+    for everyone; active members read launched and archived communities, the team also
+    reads while the community is being planned; staff read everything. A test holds this
+    and the queryset to the same answer for every stage, visibility and standing."""
+    if is_privileged(user):
+        return True
+    is_open = community.stage in (Community.Stage.LAUNCHED, Community.Stage.ARCHIVED)
+    if is_open and community.visibility == Community.Visibility.PUBLIC:
+        return True
+    membership = active_membership(membership)
+    if membership is None:
+        return False
+    return is_open or membership.role in Membership.TEAM_ROLES
+
+
+def check_can_read_content(
+    user: User, community: Community, membership: MembershipArg = UNKNOWN
+) -> None:
     """Posts, comments and the member list are read through `Community.readable_by`."""
-    if not Community.objects.readable_by(user).filter(pk=community.pk).exists():
+    if not reads_content(user, community, _resolve(user, community, membership)):
         raise PermissionDenied(_("Only members can read this community's content."))
 
 

@@ -13,7 +13,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from communities.models import Membership
-from communities.permissions import membership_of
+from communities.permissions import check_can_moderate, membership_of, reads_content
+from config.permissions import can
 
 from .models import Bookmark, Comment, Post, PostFollow, Reaction
 
@@ -34,24 +35,54 @@ def _with_viewer_state(posts: QuerySet[Post], user: User) -> QuerySet[Post]:
     )
 
 
+# Columns the post page never shows: the search vector and the conversation's text kept
+# for search grow with every comment; list pages quote the excerpt.
+_UNSHOWN_POST_FIELDS = ("search_vector", "comments_text", "excerpt")
+_UNSHOWN_AUTHOR_FIELDS = ("author__password", "author__bio")
+
+
+def _may_open(user: User, post: Post, membership: Membership | None, *, with_drafts: bool) -> bool:
+    """What `Post.objects.visible_to(user)` (with `with_drafts`, also `drafts_of` and
+    `pending_visible_to`) decides for one post, from the standing looked up once.
+    A test holds the two to the same answer for every status and standing."""
+    community = post.community
+    reads = reads_content(user, community, membership)
+    moderates = can(check_can_moderate, user, community, membership)
+    is_author = bool(user.is_authenticated and post.author_id == user.pk)
+    if post.status == Post.Status.PUBLISHED:
+        return reads and (post.hidden_at is None or is_author or moderates)
+    if not with_drafts:
+        return False
+    if post.status == Post.Status.DRAFT:
+        return reads and is_author
+    if post.status == Post.Status.PENDING:
+        return (reads and is_author) or moderates
+    return False
+
+
 def access_post(
     user: User, slug: str, pk: int, *, with_drafts: bool = False
 ) -> tuple[Post, Membership | None]:
     """The post `pk` of community `slug` if `user` may read it (with `with_drafts`,
     also their own drafts and the posts waiting for approval they may open), and
-    `user`'s membership in its community; otherwise 404."""
-    posts = Post.objects.visible_to(user)
-    if with_drafts:
-        posts = posts | Post.objects.drafts_of(user) | Post.objects.pending_visible_to(user)
+    `user`'s membership in its community; otherwise 404.
+
+    Two indexed lookups: the post with its community and author, then the viewer's
+    membership; the rule of `visible_to` is then applied to that standing, so no
+    permission subquery is built or compiled for the post or its comments."""
     post = (
-        _with_viewer_state(posts, user)
+        _with_viewer_state(Post.objects.all(), user)
         .select_related("community", "author")
+        .defer(*_UNSHOWN_POST_FIELDS, *_UNSHOWN_AUTHOR_FIELDS)
         .filter(pk=pk, community__slug=slug)
         .first()
     )
     if post is None:
         raise Http404
-    return post, membership_of(user, post.community)
+    membership = membership_of(user, post.community)
+    if not _may_open(user, post, membership, with_drafts=with_drafts):
+        raise Http404
+    return post, membership
 
 
 def access_comment(user: User, pk: int) -> tuple[Comment, Membership | None]:

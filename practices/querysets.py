@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from communities.models import Community, Membership
     from members.models import User
 
+    from .models import Post
+
 # Orderings of a community's feed. Each ends with a unique column so that keyset
 # ("older posts") pagination is exact; the first two match the partial indexes on
 # (community, -published_at) and (community, -last_activity_at).
@@ -181,4 +183,38 @@ class CommentQuerySet(models.QuerySet):
         facilitated = Community.objects.facilitated_by(user).values("pk")
         return qs.filter(
             Q(hidden_at__isnull=True) | Q(author=user) | Q(post__community__in=facilitated)
+        )
+
+    def visible_on(self, post: Post, user: User, *, moderates: bool) -> CommentQuerySet:
+        """The comments of `post` that `visible_to(user)` shows, for a post the viewer
+        already opened through the door (`access_post`): the viewer's standing was
+        resolved once there, so no scoped subquery is compiled again per query.
+        `moderates` is that standing: a facilitator of the community or staff, who see
+        hidden comments; authors see their own."""
+        qs = self.filter(post=post, status=self.model.Status.VISIBLE)
+        if moderates:
+            return qs
+        if not user.is_authenticated:
+            return qs.filter(hidden_at__isnull=True)
+        return qs.filter(Q(hidden_at__isnull=True) | Q(author=user))
+
+    def for_conversation(self) -> CommentQuerySet:
+        """Only the columns a conversation shows, with each author's name and avatar
+        (no password hash, email preferences or biography)."""
+        return self.select_related("author").only(
+            "post_id",
+            "parent_id",
+            "body",
+            "body_html",
+            "status",
+            "hidden_at",
+            "hidden_by_id",
+            "hidden_reason",
+            "review_requested_at",
+            "marked_helpful_at",
+            "created_at",
+            "edited_at",
+            "author__display_name",
+            "author__email",
+            "author__avatar",
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, Prefetch
 from django.http import Http404
@@ -12,11 +13,15 @@ from django.utils.translation import gettext as _
 
 from communities.access import community_context
 from communities.models import Community, Membership
+from communities.permissions import check_can_moderate
+from config.htmx import is_fragment
+from config.permissions import can
 
 from .. import moderation, services
 from ..access import access_post
 from ..forms.posts import AppliedForm, CommentEditForm, CommentForm, HideForm
 from ..models import Comment, Post, Reaction
+from ..permissions import check_can_comment
 from .common import SECTION_LABELS, sections
 from .flags import comment_flags, contribution_notice, post_flags
 
@@ -60,16 +65,23 @@ def conversation_context(
     error: str = "",
     flags: dict | None = None,
 ) -> dict:
-    """Top-level comments 50 a page (helpful answers first), each with its replies."""
+    """Top-level comments 50 a page (helpful answers first), each with its replies.
+
+    One reply form, for `reply_to` (opened with `?reply=`, or sent back with its errors),
+    sits under its thread; every other thread has a "Reply" link that loads it there.
+    """
     user = request.user
     flags = flags if flags is not None else post_flags(user, post, viewer)
     if not post.is_published:
         return {"post": post, "comments_page": None, **flags}
-    replies = Comment.objects.visible_to(user).select_related("author").order_by("created_at", "pk")
+    # The door already decided that the viewer reads this post; their standing (do they
+    # see hidden comments?) is the one resolved there, not a subquery per query.
+    comments = Comment.objects.visible_on(
+        post, user, moderates=can(check_can_moderate, user, post.community, viewer)
+    ).for_conversation()
+    replies = comments.order_by("created_at", "pk")
     top_level = (
-        Comment.objects.visible_to(user)
-        .filter(post=post, parent__isnull=True)
-        .select_related("author")
+        comments.filter(parent__isnull=True)
         .prefetch_related(Prefetch("replies", queryset=replies, to_attr="visible_replies"))
         .order_by(F("marked_helpful_at").asc(nulls_last=True), "created_at", "pk")
     )
@@ -78,10 +90,6 @@ def conversation_context(
         comment_flags(comment, user=user, post=post, membership=viewer, is_reply=False)
         for reply in comment.visible_replies:
             comment_flags(reply, user=user, post=post, membership=viewer, is_reply=True)
-        comment.reply_form = (
-            reply_form if reply_to == comment.pk else CommentForm(initial={"parent": comment.pk})
-        )
-        comment.reply_open = reply_to == comment.pk
     if edit_form is not None:
         # The comment being edited keeps what was typed and shows why it was refused.
         for comment in page.object_list:
@@ -92,12 +100,23 @@ def conversation_context(
         "post": post,
         "comments_page": page,
         "comment_form": comment_form or CommentForm(),
+        "reply_to": reply_to if flags["can_comment"] else None,
+        "reply_page": page.number,
+        "reply_form": reply_form or CommentForm(),
         "conversation_error": error,
         "contribution_notice": (
             None if flags["can_comment"] else contribution_notice(request, post.community, viewer)
         ),
         **flags,
     }
+
+
+def stored_sections(post: Post) -> list[dict]:
+    """The post's sections with the HTML stored when it was written (`html`)."""
+    found = sections(post.kind, {f: getattr(post, f) for f in SECTION_LABELS[post.kind]})
+    for section in found:
+        section["html"] = (post.body_html or {}).get(section["key"], "")
+    return found
 
 
 def render_detail(
@@ -117,7 +136,7 @@ def render_detail(
         tab="posts",
         post=post,
         rejection=rejection,
-        sections=sections(post.kind, {f: getattr(post, f) for f in SECTION_LABELS[post.kind]}),
+        sections=stored_sections(post),
         tags=list(post.tags.all()),
         applied_notes=applied_notes(post),
         applied_form=AppliedForm(),
@@ -155,10 +174,45 @@ def post_detail(request, slug: str, pk: int):
             % {"community": community.name},
         )
         return redirect_to_login(request.get_full_path())
+    reply_to = _reply_to(request)
+    if reply_to is not None and is_fragment(request):
+        return reply_form(request, post, viewer, reply_to)
     rejection = None
     if post.status == Post.Status.DRAFT:
         rejection = moderation.rejection_of(post)
-    return render_detail(request, post, viewer, rejection=rejection)
+    return render_detail(request, post, viewer, rejection=rejection, reply_to=reply_to)
+
+
+def _reply_to(request) -> int | None:
+    """The comment whose thread gets the reply form (`?reply=<pk>`)."""
+    raw = request.GET.get("reply", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def reply_form(request, post: Post, viewer: Membership | None, reply_to: int):
+    """The one reply form, for htmx to put under the thread of comment `reply_to`."""
+    user = request.user
+    if not can(check_can_comment, user, post, viewer):
+        raise PermissionDenied
+    comment = (
+        Comment.objects.visible_on(
+            post, user, moderates=can(check_can_moderate, user, post.community, viewer)
+        )
+        .for_conversation()
+        .filter(pk=reply_to, parent__isnull=True)
+        .first()
+    )
+    if comment is None:
+        raise Http404
+    raw_page = request.GET.get("page", "")
+    context = {
+        "community": post.community,
+        "post": post,
+        "comment": comment,
+        "reply_form": CommentForm(),
+        "reply_page": int(raw_page) if raw_page.isdigit() and int(raw_page) > 0 else 1,
+    }
+    return render(request, "practices/post_detail.html#reply_form", context)
 
 
 def post_history(request, slug: str, pk: int):

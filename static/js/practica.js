@@ -80,4 +80,42 @@
     }
     next.focus({ preventScroll: true });
   });
+
+  // One reply form on a post page: "Reply" loads it under its thread (or, without
+  // JavaScript, opens the page with it there). Opening another closes an untouched one;
+  // one with text in it stays where it is, so nothing typed is lost.
+  function closeReply(form) {
+    var slot = form.closest("[data-reply-slot]");
+    form.remove();
+    var link = slot && slot.querySelector("[data-reply-link]");
+    if (link) { link.hidden = false; }
+    return link;
+  }
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var slot = event.detail.target;
+    if (!slot || !slot.matches || !slot.matches("[data-reply-slot]")) { return; }
+    var forms = slot.querySelectorAll("[data-reply-form]");
+    if (!forms.length) { return; }
+    for (var i = 1; i < forms.length; i++) { forms[i].remove(); }
+    var form = forms[0];
+    document.querySelectorAll("[data-reply-form]").forEach(function (other) {
+      var text = other.querySelector("textarea");
+      if (other !== form && !(text && text.value.trim())) { closeReply(other); }
+    });
+    var link = slot.querySelector("[data-reply-link]");
+    if (link) { link.hidden = true; }
+    var field = form.querySelector("textarea");
+    if (field) { field.focus(); }
+  });
+
+  document.addEventListener("click", function (event) {
+    var cancel = event.target.closest && event.target.closest("[data-reply-cancel]");
+    if (!cancel) { return; }
+    var form = cancel.closest("[data-reply-form]");
+    if (!form) { return; }
+    event.preventDefault();
+    var link = closeReply(form);
+    if (link) { link.focus(); }
+  });
 })();
