@@ -75,7 +75,9 @@ def test_a_member_replies_to_the_second_thread_by_keyboard(browser, live_server,
     field.fill(too_long)
     field.press("Tab")
     page.keyboard.press("Enter")
+    # Wait for the answer to this send: the empty reply's message gives way to the length one.
     expect(thread.locator(".field__error")).to_be_visible()
+    expect(thread.locator(".field__error")).not_to_contain_text("Write something")
     kept = page.get_by_label("Reply to Fay Facilitator").input_value()
     assert kept.strip() == too_long.strip()
     assert not Comment.objects.filter(parent=second).exists()
