@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 class FeedPurpose(models.TextChoices):
     CALENDAR = "calendar", _("Calendar subscription")
+    POSTS = "posts", _("News feed subscription")
 
 
 class FeedToken(models.Model):

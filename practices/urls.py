@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import feeds
 from .views import actions, conversation, feed, lists, reading, search, writing
 
 app_name = "practices"
@@ -25,6 +26,17 @@ urlpatterns = [
     path("comments/<int:pk>/helpful/", conversation.comment_helpful, name="comment_helpful"),
     path("comments/<int:pk>/hide/", conversation.comment_hide, name="comment_hide"),
     path("c/<slug:slug>/tags/<str:tag>/", feed.community_tag, name="community_tag"),
+    path("c/<slug:slug>/feeds/<str:stream>.<str:fmt>", feeds.community_feed, name="community_feed"),
+    path(
+        "c/<slug:slug>/tags/<str:tag>/feed.<str:fmt>",
+        feeds.community_tag_feed,
+        name="community_tag_feed",
+    ),
+    path(
+        "feeds/<str:token>/c/<slug:slug>/<str:stream>.<str:fmt>",
+        feeds.member_feed,
+        name="member_feed",
+    ),
     path("preview/", writing.preview, name="preview"),
     path("me/bookmarks/", lists.bookmarks, name="bookmarks"),
     path("me/drafts/", lists.drafts, name="drafts"),

@@ -84,6 +84,10 @@ def everyone(role, vis):
     return 200
 
 
+def public_only(role, vis):
+    return 200 if vis == "public" else 404
+
+
 def signed_in(role, vis):
     return 302 if role == "anonymous" else 200
 
@@ -555,6 +559,11 @@ TABLE.update(
         # whoever holds it gets that member's calendar, signed in or not.
         "meetings:feed_mine": Entry(everyone),
         "meetings:feed_community": Entry(everyone),
+        # News feeds: public ones only for communities a signed-out visitor may read;
+        # the member's secret address works like the calendar's.
+        "practices:community_feed": Entry(public_only),
+        "practices:community_tag_feed": Entry(public_only),
+        "practices:member_feed": Entry(everyone),
     }
 )
 
@@ -754,8 +763,15 @@ def url_for(name: str, pattern_params: list[str], world: World, vis: str) -> str
             kwargs["token"] = feed_token_for(user=member, purpose=FeedPurpose.CALENDAR).token
         elif param == "token" and name == "communities:invitations_stop":
             kwargs["token"] = invitation_stop_token(obj["invitation"].email)
+        elif param == "token" and name == "practices:member_feed":
+            member = world.users["member"]
+            kwargs["token"] = feed_token_for(user=member, purpose=FeedPurpose.POSTS).token
         elif param == "token":
             kwargs["token"] = obj["invitation"].token
+        elif param == "stream":
+            kwargs["stream"] = "experiences"
+        elif param == "fmt":
+            kwargs["fmt"] = "atom"
         elif param == "tag":
             kwargs["tag"] = "handover"
         elif param == "kind":

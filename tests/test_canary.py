@@ -236,12 +236,10 @@ def _client_for(client, world: World, role: str):
 
 
 def _own_calendar_url(name: str, url: str, user) -> str:
-    """The same calendar address as `url`, with `user`'s own secret token in it."""
+    """The same calendar or news feed address as `url`, with `user`'s own secret token."""
     match = resolve(url)
-    kwargs = {
-        **match.kwargs,
-        "token": feed_token_for(user=user, purpose=FeedPurpose.CALENDAR).token,
-    }
+    purpose = FeedPurpose.POSTS if name == "practices:member_feed" else FeedPurpose.CALENDAR
+    kwargs = {**match.kwargs, "token": feed_token_for(user=user, purpose=purpose).token}
     return reverse(name, kwargs=kwargs)
 
 
@@ -265,7 +263,7 @@ def test_no_outsider_finds_the_canary_on_any_page(client):
             if name == "api:search":
                 url = f"{url.split('?')[0]}?q={CANARY}"
             for role in OUTSIDERS:
-                if name.startswith("meetings:feed_"):
+                if name.startswith("meetings:feed_") or name == "practices:member_feed":
                     # A calendar address is its owner's secret: each outsider asks for
                     # their own (anonymous visitors have none).
                     if role == "anonymous":

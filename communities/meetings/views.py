@@ -504,11 +504,18 @@ def calendar_settings(request):
             feed_token_regenerate(user=request.user, purpose=FeedPurpose.CALENDAR)
             messages.success(request, _("New addresses made: the old ones no longer work."))
             return redirect("meetings:settings")
+        if request.POST.get("action") == "regenerate_news":
+            feed_token_regenerate(user=request.user, purpose=FeedPurpose.POSTS)
+            messages.success(
+                request, _("New news feed addresses made: the old ones no longer work.")
+            )
+            return redirect("meetings:settings")
         if form.is_bound and form.is_valid():
             form.save()
             messages.success(request, _("Your reminder choices are saved."))
             return redirect("meetings:settings")
     token = feed_token_for(user=request.user, purpose=FeedPurpose.CALENDAR).token
+    news_token = feed_token_for(user=request.user, purpose=FeedPurpose.POSTS).token
     from communities.models import Membership
 
     memberships = Membership.objects.of_member(request.user)
@@ -523,6 +530,18 @@ def calendar_settings(request):
                     m.community,
                     request.build_absolute_uri(
                         reverse("meetings:feed_community", args=[token, m.community.slug])
+                    ),
+                )
+                for m in memberships
+            ],
+            "news_feeds": [
+                (
+                    m.community,
+                    request.build_absolute_uri(
+                        reverse(
+                            "practices:member_feed",
+                            args=[news_token, m.community.slug, "experiences", "atom"],
+                        )
                     ),
                 )
                 for m in memberships

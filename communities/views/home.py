@@ -6,6 +6,7 @@ from django.db.models import prefetch_related_objects
 from django.shortcuts import render
 
 from config.htmx import login_url
+from practices.feeds import feed_alternates
 
 from ..access import access_community, community_context
 from ..models import Community, Membership
@@ -39,6 +40,7 @@ def detail(request, slug: str):
         context["invitation"] = open_invitation(request.user, community)
     if context["can_read"]:
         context.update(_recent_posts(request.user, community, viewer))
+        context["feed_links"] = feed_alternates(request.user, community)
     membership = context["membership"]
     if membership and membership.is_active and membership.onboarding_completed_at is None:
         context["show_onboarding"] = True

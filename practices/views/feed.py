@@ -12,6 +12,7 @@ from communities.permissions import check_can_contribute
 from config.pagination import keyset_page
 from config.permissions import can
 
+from ..feeds import feed_alternates
 from ..forms.posts import FeedFilterForm
 from ..models import Post
 from ..querysets import DEFAULT_FEED_SORT, FEED_SORTS
@@ -84,6 +85,10 @@ def feed(request, slug: str):
     page = _feed_page(request, community, viewer, form, tag=tag)
     # The door opened the community to read: `can_read` is what it checked.
     context = community_context(request.user, community, viewer, tab="posts", can_read=True, **page)
+    stream = "questions" if page["form"].filters()["open_challenges"] else "experiences"
+    context["feed_links"] = feed_alternates(
+        request.user, community, stream=stream, tag=tag.slug if tag else ""
+    )
     return render(request, "practices/post_list.html", context)
 
 
@@ -100,4 +105,6 @@ def community_tag(request, slug: str, tag: str):
     page = _feed_page(request, community, viewer, FeedFilterForm(request.GET), tag=found)
     # The door opened the community to read: `can_read` is what it checked.
     context = community_context(request.user, community, viewer, tab="posts", can_read=True, **page)
+    if found.pk is not None:
+        context["feed_links"] = feed_alternates(request.user, community, tag=found.slug)
     return render(request, "practices/post_list.html", context)
