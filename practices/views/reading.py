@@ -15,6 +15,7 @@ from communities.models import Community, Membership
 
 from .. import moderation, services
 from ..access import access_post
+from ..bylines import profile_links
 from ..forms.posts import AppliedForm, CommentEditForm, CommentForm, HideForm
 from ..models import Comment, Post, Reaction
 from .common import SECTION_LABELS, sections
@@ -64,7 +65,8 @@ def conversation_context(
     user = request.user
     flags = flags if flags is not None else post_flags(user, post, viewer)
     if not post.is_published:
-        return {"post": post, "comments_page": None, **flags}
+        profiles = profile_links(user, [post.author_id], mentions_in=post)
+        return {"post": post, "comments_page": None, "profiles": profiles, **flags}
     replies = Comment.objects.visible_to(user).select_related("author").order_by("created_at", "pk")
     top_level = (
         Comment.objects.visible_to(user)
@@ -88,8 +90,12 @@ def conversation_context(
             for item in (comment, *comment.visible_replies):
                 if item.pk == edit_form.instance.pk:
                     item.edit_form = edit_form
+    authors = [post.author_id]
+    for comment in page.object_list:
+        authors += [comment.author_id, *(reply.author_id for reply in comment.visible_replies)]
     return {
         "post": post,
+        "profiles": profile_links(user, authors, mentions_in=post),
         "comments_page": page,
         "comment_form": comment_form or CommentForm(),
         "conversation_error": error,
