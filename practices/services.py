@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -10,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from taggit.models import Tag
 
@@ -21,8 +19,10 @@ from members import notifications
 
 from . import limits
 from .markdown import (
+    MENTION_RE,
     POST_BODY_FIELDS,
     RENDERER_VERSION,
+    member_handle,
     post_excerpt,
     render_markdown,
     render_post_body,
@@ -52,16 +52,10 @@ REQUIRED = {
     Post.Kind.EXPERIENCE: ("title", "tried", "happened", "learned"),
     Post.Kind.CHALLENGE: ("title", "situation"),
 }
-MENTION_RE = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9-]{1,60})", re.IGNORECASE)
 
 
 def content_fields(kind: str) -> tuple[str, ...]:
     return EXPERIENCE_FIELDS if kind == Post.Kind.EXPERIENCE else CHALLENGE_FIELDS
-
-
-def member_handle(user: User) -> str:
-    """How to @mention a member: their display name as a slug, e.g. @ada-osei."""
-    return slugify(user.display_name) or f"member-{user.pk}"
 
 
 def _validate(kind: str, data: dict) -> None:

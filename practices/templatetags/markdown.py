@@ -3,7 +3,7 @@ from functools import lru_cache
 from django import template
 from django.utils.safestring import mark_safe
 
-from practices.markdown import render_markdown
+from practices.markdown import link_mentions, render_markdown
 
 register = template.Library()
 
@@ -40,3 +40,12 @@ def stored_markdown_filter(html: str, text: str) -> str:
         return mark_safe(html or "")  # noqa: S308  # nosec B308 B703
     # nh3 sanitised it.
     return mark_safe(render_markdown(text))  # noqa: S308  # nosec B308 B703
+
+
+@register.filter(name="link_mentions")
+def link_mentions_filter(html: str, profiles) -> str:
+    """{{ html|link_mentions:profiles }}: @mentions become links to the profiles the
+    reader may open (`profiles` from `practices.bylines.profile_links`)."""
+    by_handle = getattr(profiles, "by_handle", None) or {}
+    # Sanitised HTML whose only change is our own mention links.
+    return mark_safe(link_mentions(str(html), by_handle))  # noqa: S308  # nosec B308 B703

@@ -19,6 +19,7 @@ from config.permissions import can
 
 from .. import moderation, services
 from ..access import access_post
+from ..bylines import profile_links
 from ..forms.posts import AppliedForm, CommentEditForm, CommentForm, HideForm
 from ..models import Comment, Post, Reaction
 from ..permissions import check_can_comment
@@ -73,7 +74,8 @@ def conversation_context(
     user = request.user
     flags = flags if flags is not None else post_flags(user, post, viewer)
     if not post.is_published:
-        return {"post": post, "comments_page": None, **flags}
+        profiles = profile_links(user, [post.author_id], mentions_in=post)
+        return {"post": post, "comments_page": None, "profiles": profiles, **flags}
     # The door already decided that the viewer reads this post; their standing (do they
     # see hidden comments?) is the one resolved there, not a subquery per query.
     comments = Comment.objects.visible_on(
@@ -96,8 +98,12 @@ def conversation_context(
             for item in (comment, *comment.visible_replies):
                 if item.pk == edit_form.instance.pk:
                     item.edit_form = edit_form
+    authors = [post.author_id]
+    for comment in page.object_list:
+        authors += [comment.author_id, *(reply.author_id for reply in comment.visible_replies)]
     return {
         "post": post,
+        "profiles": profile_links(user, authors, mentions_in=post),
         "comments_page": page,
         "comment_form": comment_form or CommentForm(),
         "reply_to": reply_to if flags["can_comment"] else None,
