@@ -30,3 +30,22 @@ class ApiSchema(AutoSchema):
 def not_found(request: Request, rest: str = "") -> Response:
     """Any other address under the API: the same JSON 404, never the site's HTML page."""
     raise exceptions.NotFound(_("Not found."))
+
+
+# Text without NUL characters: the request guard (config.request_guard) answers 400 to
+# any path or query holding one, as PostgreSQL could not store or compare it.
+NO_NUL = "^[^\\x00]*$"
+
+
+def no_nul_in_parameters(result: dict, **kwargs) -> dict:
+    """drf-spectacular post-processing hook: path and query parameters that are free
+    text say, in the schema, that they take no NUL character."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if schema.get("type") == "string" and not {"enum", "format", "pattern"} & set(
+                    schema
+                ):
+                    schema["pattern"] = NO_NUL
+    return result

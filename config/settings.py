@@ -435,7 +435,10 @@ SPECTACULAR_SETTINGS = {
         "CommunityKindEnum": "communities.models.Community.Kind",
         "MeetingStatusEnum": "communities.meetings.models.Meeting.Status",
     },
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_views.no_nul_in_parameters",
+    ],
 }
 
 # Error reporting: Sentry when SENTRY_DSN is set (no personal data is sent).

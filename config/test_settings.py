@@ -21,8 +21,11 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CACHES["default"]["KEY_PREFIX"] = f"practica-test-{os.getpid()}"
-# Uploads of each test run go to a folder of its own, not the checkout's media/.
-MEDIA_ROOT = os.path.join(tempfile.gettempdir(), f"practica-test-media-{os.getpid()}")
+# Uploads of each test run go to a folder of its own, not the checkout's media/, unless
+# the environment names one (the backup drill's restore process does).
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or os.path.join(
+    tempfile.gettempdir(), f"practica-test-media-{os.getpid()}"
+)
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 # Serve static files from the app and project directories: tests never run collectstatic.
 WHITENOISE_USE_FINDERS = True

@@ -252,7 +252,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False  # a token is created by its owner, who is the only one to see it
 
-    @admin.action(description=_("Revoke the selected tokens"))
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["change"])
     def revoke(self, request, queryset):
         count = sum(api_token_revoke(user=t.user, pk=t.pk) for t in queryset)
         message = ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import prefetch_related_objects
 from django.shortcuts import render
+from django.utils.text import slugify
 from taggit.models import Tag
 
 from communities.access import access_community, community_context
@@ -105,6 +106,8 @@ def community_tag(request, slug: str, tag: str):
     page = _feed_page(request, community, viewer, FeedFilterForm(request.GET), tag=found)
     # The door opened the community to read: `can_read` is what it checked.
     context = community_context(request.user, community, viewer, tab="posts", can_read=True, **page)
-    if found.pk is not None:
-        context["feed_links"] = feed_alternates(request.user, community, tag=found.slug)
+    # Announced for any topic, used or not: an unknown topic's feed is empty, as its page.
+    context["feed_links"] = feed_alternates(
+        request.user, community, tag=found.slug or slugify(found.name)
+    )
     return render(request, "practices/post_list.html", context)
