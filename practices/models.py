@@ -122,6 +122,13 @@ class Post(models.Model):
                 name="practices_post_pinned_idx",
                 condition=Q(status="published", is_pinned=True),
             ),
+            # The feed's "challenges" and "open challenges" filters: a community of mostly
+            # experiences would otherwise walk past all of them to find 20 challenges.
+            models.Index(
+                fields=["community", "-published_at"],
+                name="practices_post_challenge_idx",
+                condition=Q(status="published", kind="challenge"),
+            ),
             models.Index(fields=["-published_at"], name="practices_post_recent_idx"),
             models.Index(fields=["author", "-published_at"], name="practices_post_author_idx"),
         ]
