@@ -238,6 +238,9 @@ class CommunityContentCache:
         self._content: dict[int, CommunityContent] = {}
         self._meetings: dict[int, list] = {}
         self.fetches = 0
+        # Rendered community sections of this run, shared by the members who get the
+        # same items in the same language (`rendering.render_digest`).
+        self.fragments: dict[tuple, tuple[str, str]] = {}
 
     def get_many(self, community_ids: Iterable[int]) -> dict[int, CommunityContent]:
         wanted = set(community_ids)

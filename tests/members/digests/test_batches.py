@@ -14,6 +14,7 @@ from communities.models import Membership
 from members.digests import content, selection, sending
 from members.digests.content import CommunityContentCache
 from members.digests.rendering import render_digest
+from members.digests.unsubscribe import unsubscribe_url
 from members.models import DigestDelivery, Notification, NotificationKind, OutboundEmail
 from members.tasks import send_digest_batch
 from tests import digest_builders as build
@@ -238,3 +239,35 @@ def test_each_community_is_read_once_a_run_across_batches(community):
 
     assert content.run_content(now).fetches == 2  # first batch, then "Second ward"
     assert len(digest_emails()) == 6
+
+
+def test_members_with_the_same_items_share_one_rendering_of_each_community_section():
+    """A community's section is rendered once a run for each language and set of items,
+    and each member's email is what rendering it alone would give."""
+    community = build.community("Open ward")
+    author = build.member(community, digest_cadence="off")
+    build.experience(community, author=author, title="Handover with SBAR")
+    build.challenge(community, author=author, title="Night rounds")
+    readers = [reader_of(community, language="en") for _ in range(3)]
+    german = reader_of(community, language="de")
+    users = [*readers, german]
+    now = timezone.now()
+    since = now - timedelta(days=7)
+    cache = CommunityContentCache(since, now)
+    batch = selection.digests_for(users, cache, {u.pk: since for u in users})
+
+    with time_machine.travel(timezone.now(), tick=False):
+        shared = {
+            u.pk: render_digest(u, batch[u.pk], PERIOD, fragments=cache.fragments) for u in users
+        }
+        alone = {u.pk: render_digest(u, batch[u.pk], PERIOD) for u in users}
+
+    assert len(cache.fragments) == 2  # one English, one German
+    assert shared == alone
+    assert "Handover with SBAR" in shared[german.pk].html
+    assert "Neue Erfahrungen" in shared[german.pk].text
+    # Each member's own link to leave the community out stays theirs.
+    for reader in readers:
+        leave_out = unsubscribe_url(reader.pk, community.pk)
+        assert leave_out in shared[reader.pk].text and leave_out in shared[reader.pk].html
+        assert not any(leave_out in shared[u.pk].text for u in users if u != reader)
