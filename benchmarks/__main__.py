@@ -468,13 +468,14 @@ def digest_table(d: dict) -> str:
     ref = d["reference"]
     return "\n".join(
         [
-            "| digest | emails | seconds | emails/s | × reference | queries/email | peak RSS MB |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| digest | emails | seconds | emails/s | emails per CPU s | × reference "
+            "| queries/email | peak RSS MB |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
             f"| weekly digest, {d['members']} members | {d['emails_sent']} | {d['seconds']} | "
-            f"{d['emails_per_second']} | {d.get('ratio', '—')} | {d['queries_per_email']} | "
-            f"{d['peak_rss_mb']} |",
+            f"{d['emails_per_second']} | {d.get('emails_per_cpu_second', '—')} | "
+            f"{d.get('ratio', '—')} | {d['queries_per_email']} | {d['peak_rss_mb']} |",
             f"| reference (render + MIME + SMTP) | {ref['emails_sent']} | {ref['seconds']} | "
-            f"{ref['emails_per_second']} | 1 | 0 | — |",
+            f"{ref['emails_per_second']} | — | 1 | 0 | — |",
         ]
     )
 
