@@ -271,3 +271,24 @@ def test_members_with_the_same_items_share_one_rendering_of_each_community_secti
         leave_out = unsubscribe_url(reader.pk, community.pk)
         assert leave_out in shared[reader.pk].text and leave_out in shared[reader.pk].html
         assert not any(leave_out in shared[u.pk].text for u in users if u != reader)
+
+
+def test_digest_lines_stay_short_enough_to_travel_unencoded():
+    """SMTP allows 998 characters a line; one longer line makes the whole HTML part
+    quoted-printable, which costs every email of a run its encoding."""
+    community = build.community("Open ward")
+    author = build.member(community, digest_cadence="off")
+    for n in range(8):
+        build.challenge(community, author=author, title=f"A long open challenge title {n} " * 5)
+    for _ in range(6):
+        reader_of(community, help_with=["sbar"])
+    reader = reader_of(community)
+    now = timezone.now()
+    since = now - timedelta(days=7)
+    digest = selection.digest_for(reader, CommunityContentCache(since, now), since)
+
+    email = render_digest(reader, digest, PERIOD)
+
+    assert "A long open challenge title 7" in email.html
+    assert max(len(line) for line in email.html.splitlines()) <= 998
+    assert max(len(line) for line in email.text.splitlines()) <= 998
