@@ -240,6 +240,8 @@ INVITATIONS_PER_RECIPIENT_PER_WEEK = env.int("INVITATIONS_PER_RECIPIENT_PER_WEEK
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Practica <hello@practica.localhost>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 EMAIL_TIMEOUT = 20
+# SMTP connections one delivery task sends a batch over at once (digests go in batches).
+EMAIL_DELIVERY_CONNECTIONS = env.int("EMAIL_DELIVERY_CONNECTIONS", default=4)
 
 # Internationalisation: English source strings and a complete German translation
 # (locale/, terms in locale/GLOSSARY.md). Dates use the formats in config/formats/.

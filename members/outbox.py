@@ -2,6 +2,7 @@
 
 import logging
 import smtplib
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -73,7 +74,7 @@ def email_enqueue(*, email_id: int) -> bool:
 
 
 def emails_enqueue(*, email_ids: list[int]) -> bool:
-    """Publish one delivery task for many emails, sent over one SMTP connection; when
+    """Publish one delivery task for many emails, sent over a few SMTP connections; when
     the broker is away the sweep sends them later, one by one."""
     if not email_ids:
         return True
@@ -127,12 +128,12 @@ def _message(email: OutboundEmail, connection: object) -> EmailMultiAlternatives
 
 
 def emails_deliver(*, email_ids: list[int]) -> dict[int, str]:
-    """Send many outbox emails, each at most once, over one SMTP connection.
+    """Send many outbox emails, each at most once, over a few SMTP connections at once.
 
     The rows are claimed together with one conditional UPDATE (pending and due only),
     so two workers or a redelivered task cannot both send one; what another worker
     claimed is skipped. Each message's outcome is its own: a temporary SMTP error puts
-    that email back with a backoff and the connection is opened again for the next
+    that email back with a backoff and its connection is opened again for the next
     one, a permanent error marks it failed. The sent ones are recorded together at
     the end; a worker that dies before that leaves them "sending", which the sweep
     marks failed rather than sending twice. Safe to run twice.
@@ -152,20 +153,13 @@ def emails_deliver(*, email_ids: list[int]) -> dict[int, str]:
     if not emails:
         return outcomes
     sent: list[int] = []
-    connection = get_connection()
     try:
-        for email in emails:
-            try:
-                connection.open()
-                connection.send_messages([_message(email, connection)])
-            except Exception as exc:
+        for sent_here, failed_here in _send_over_connections(emails):
+            sent += sent_here
+            for email, exc in failed_here:
                 outcomes[email.pk] = _record_failure(email, exc)
-                connection.close()
-                continue
-            sent.append(email.pk)
-            outcomes[email.pk] = "sent"
+        outcomes.update(dict.fromkeys(sent, "sent"))
     finally:
-        connection.close()
         if sent:
             sent_at = timezone.now()
             done = OutboundEmail.objects.filter(pk__in=sent)
@@ -181,6 +175,43 @@ def emails_deliver(*, email_ids: list[int]) -> dict[int, str]:
                 body_purged_at=sent_at,
             )
     return outcomes
+
+
+SendResult = tuple[list[int], list[tuple[OutboundEmail, Exception]]]
+
+
+def _send_over_one_connection(emails: list[OutboundEmail]) -> SendResult:
+    """Send `emails` in order over one SMTP connection; no database work, so it may run
+    in a thread. A failed message closes the connection and the next one reopens it."""
+    sent: list[int] = []
+    failed: list[tuple[OutboundEmail, Exception]] = []
+    connection = get_connection()
+    try:
+        for email in emails:
+            try:
+                connection.open()
+                connection.send_messages([_message(email, connection)])
+            except Exception as exc:  # noqa: BLE001 - each outcome is recorded by the caller
+                failed.append((email, exc))
+                connection.close()
+                continue
+            sent.append(email.pk)
+    finally:
+        connection.close()
+    return sent, failed
+
+
+def _send_over_connections(emails: list[OutboundEmail]) -> list[SendResult]:
+    """Spread the emails over up to EMAIL_DELIVERY_CONNECTIONS connections at once: a
+    worker waits on the mail server's replies to each command, and while one
+    connection waits another one's message is built. Each email goes over exactly one
+    connection; the database stays in the calling thread."""
+    count = max(1, min(settings.EMAIL_DELIVERY_CONNECTIONS, len(emails)))
+    if count == 1:
+        return [_send_over_one_connection(emails)]
+    shares = [emails[n::count] for n in range(count)]
+    with ThreadPoolExecutor(max_workers=count, thread_name_prefix="smtp") as pool:
+        return list(pool.map(_send_over_one_connection, shares))
 
 
 def _record_failure(email: OutboundEmail, exc: Exception) -> str:

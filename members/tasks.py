@@ -16,7 +16,7 @@ def deliver_email(email_id: int) -> str:
 
 @shared_task(name="members.deliver_emails")
 def deliver_emails(email_ids: list[int]) -> dict[str, int]:
-    """Send many outbox emails over one SMTP connection. Safe to run twice: the rows
+    """Send many outbox emails over a few SMTP connections at once. Safe to run twice: the rows
     are claimed before sending, each at most once."""
     outcomes = outbox.emails_deliver(email_ids=email_ids)
     return {status: list(outcomes.values()).count(status) for status in set(outcomes.values())}

@@ -192,7 +192,7 @@ def send_batch(
     For the whole batch at once: claim the rows, decide what each member may read now
     (`selection.digests_for`, content read once per community per run), render each
     email, then queue the emails and mark the rows in one transaction, and hand the
-    emails to one delivery task that sends them over one SMTP connection. A member
+    emails to one delivery task that sends them over a few SMTP connections at once. A member
     whose row someone else holds is skipped; a stale claim (its worker died) is taken
     over and finished, and so, at once, is a claim of an earlier attempt of the same
     task (`claim_token`, the task's id). Errors in one member's digest mark it failed
