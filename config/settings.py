@@ -142,6 +142,10 @@ CACHES = {
     }
 }
 
+# Pages of communities that signed-out visitors read come from the cache for this many
+# seconds at most (any change to what they show replaces them at once); 0 turns it off.
+ANONYMOUS_PAGE_CACHE_SECONDS = env.int("ANONYMOUS_PAGE_CACHE_SECONDS", default=300)
+
 AUTH_USER_MODEL = "members.User"
 # Django's and allauth's backends, loading the member with their unread notification
 # count (members/backends.py).

@@ -48,6 +48,13 @@ def staff_user(db):
     return StaffFactory()
 
 
+@pytest.fixture
+def render_every_request(settings):
+    """Query budgets hold what rendering a page costs; signed-out visitors get pages from
+    the cache after the first request (tests/practices/test_page_cache.py)."""
+    settings.ANONYMOUS_PAGE_CACHE_SECONDS = 0
+
+
 # --- Personas --------------------------------------------------------------------------
 # A facilitator who launched `community` through the services, its members, and an
 # outsider. A test directory or module that needs another community overrides

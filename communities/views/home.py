@@ -6,6 +6,7 @@ from django.db.models import prefetch_related_objects
 from django.shortcuts import render
 
 from config.htmx import login_url
+from config.page_cache import community_pages, shared_with_visitors
 from practices.feeds import feed_alternates
 
 from ..access import access_community, community_context
@@ -17,6 +18,7 @@ from ..permissions import (
 from .onboarding import onboarding_context
 
 
+@shared_with_visitors(community_pages)
 def detail(request, slug: str):
     community, viewer = access_community(request.user, slug)
     context = community_context(request.user, community, viewer, tab="overview")

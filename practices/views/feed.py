@@ -10,6 +10,7 @@ from taggit.models import Tag
 from communities.access import access_community, community_context
 from communities.models import Community, Membership
 from communities.permissions import check_can_contribute
+from config.page_cache import community_pages, shared_with_visitors
 from config.pagination import keyset_page
 from config.permissions import can
 
@@ -77,6 +78,7 @@ def _feed_page(
     }
 
 
+@shared_with_visitors(community_pages)
 def feed(request, slug: str):
     community, viewer = access_community(request.user, slug, to="read")
     form = FeedFilterForm(request.GET)
@@ -93,6 +95,7 @@ def feed(request, slug: str):
     return render(request, "practices/post_list.html", context)
 
 
+@shared_with_visitors(community_pages)
 def community_tag(request, slug: str, tag: str):
     community, viewer = access_community(request.user, slug, to="read")
     found = (

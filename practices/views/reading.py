@@ -15,6 +15,7 @@ from communities.access import community_context
 from communities.models import Community, Membership
 from communities.permissions import check_can_moderate
 from config.htmx import is_fragment
+from config.page_cache import community_pages, shared_with_visitors
 from config.permissions import can
 
 from .. import moderation, services
@@ -162,6 +163,7 @@ def render_detail(
     return render(request, "practices/post_detail.html", context, status=status)
 
 
+@shared_with_visitors(community_pages)
 def post_detail(request, slug: str, pk: int):
     try:
         post, viewer = access_post(request.user, slug, pk, with_drafts=True)

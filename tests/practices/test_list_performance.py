@@ -22,6 +22,9 @@ SIGNED_IN_BUDGET = 10
 OVERVIEW_BUDGETS = {"community": (9, 14)}
 BIG_TABLES = {"practices_post", "practices_comment"}
 
+# The budgets are what rendering a page costs (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("render_every_request")
+
 
 def _pages(community, author) -> list[tuple[str, str, bool]]:
     feed = reverse("practices:feed", args=[community.slug])

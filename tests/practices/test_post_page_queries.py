@@ -13,6 +13,9 @@ from tests.factories import CommentFactory, PostFactory, UserFactory
 from tests.staff import login_with_mfa
 
 # House budgets for a post page (STYLE.md, "Performance habits").
+# The budgets are what rendering a page costs (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("render_every_request")
+
 BUDGET = {"anonymous": 8, "member": 12, "facilitator": 12, "staff": 12}
 
 
