@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from config.privilege import is_privileged
 
 from .models import Community, Invitation, Membership
+from .querysets import Standing, reads_content_as
 
 if TYPE_CHECKING:
     from members.models import User
@@ -61,21 +62,21 @@ def active_membership(membership: Membership | None) -> Membership | None:
 # --- Reading ---------------------------------------------------------------------------
 
 
-def reads_content(user: User, community: Community, membership: Membership | None) -> bool:
-    """`Community.readable_by` for one community, decided from the viewer's membership
-    that the door looked up once: public content of launched and archived communities
-    for everyone; active members read launched and archived communities, the team also
-    reads while the community is being planned; staff read everything. A test holds this
-    and the queryset to the same answer for every stage, visibility and standing."""
-    if is_privileged(user):
-        return True
-    is_open = community.stage in (Community.Stage.LAUNCHED, Community.Stage.ARCHIVED)
-    if is_open and community.visibility == Community.Visibility.PUBLIC:
-        return True
+def standing_in(membership: Membership | None) -> Standing:
+    """The viewer's standing for reading, from the membership the door looked up."""
     membership = active_membership(membership)
     if membership is None:
-        return False
-    return is_open or membership.role in Membership.TEAM_ROLES
+        return Standing.OUTSIDER
+    return Standing.TEAM if membership.role in Membership.TEAM_ROLES else Standing.MEMBER
+
+
+def reads_content(user: User, community: Community, membership: Membership | None) -> bool:
+    """The reading rule (`communities.querysets.reads_content_as`, from which the queryset
+    `Community.readable_by` is derived) for one community, decided from the viewer's
+    membership that the door looked up once. Staff read everything."""
+    if is_privileged(user):
+        return True
+    return reads_content_as(standing_in(membership), community.stage, community.visibility)
 
 
 def check_can_read_content(

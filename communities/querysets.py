@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import operator
+from enum import Enum
+from functools import reduce
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -31,10 +34,14 @@ def _open_stages() -> tuple[str, str]:
     return (_stages().LAUNCHED, _stages().ARCHIVED)
 
 
-def _listed_visibilities() -> tuple[str, str]:
+def _visibilities() -> type[models.TextChoices]:
     from .models import Community
 
-    return (Community.Visibility.PUBLIC, Community.Visibility.MEMBERS)
+    return Community.Visibility
+
+
+def _listed_visibilities() -> tuple[str, str]:
+    return (_visibilities().PUBLIC, _visibilities().MEMBERS)
 
 
 def _active_membership(user: User) -> models.QuerySet:
@@ -53,12 +60,78 @@ def _team_membership(user: User) -> models.QuerySet:
     return _active_membership(user).filter(role__in=Membership.TEAM_ROLES)
 
 
+class Standing(Enum):
+    """Where a viewer stands in one community, as far as reading it goes."""
+
+    OUTSIDER = "outsider"  # no active membership (signed out, pending, left, banned)
+    MEMBER = "member"  # an active member
+    TEAM = "team"  # an active facilitator or core member
+
+
+def reads_content_as(standing: Standing, stage: str, visibility: str) -> bool:
+    """The reading rule, written once: may someone of this standing read the content
+    (posts, comments, members) of a community at this stage and visibility?
+
+    Public content of launched and archived communities is for everyone; active members
+    read launched and archived communities of any visibility; the team also reads while
+    the community is being planned. (Staff read everything: `is_privileged`.) The
+    queryset `readable_by` is derived from this function, so the two cannot disagree.
+    """
+    is_open = stage in _open_stages()
+    if is_open and visibility == _visibilities().PUBLIC:
+        return True
+    if standing is Standing.OUTSIDER:
+        return False
+    return is_open or standing is Standing.TEAM
+
+
+def _readable_where(standing: Standing) -> Q | None:
+    """`reads_content_as` for one standing as a filter on stage and visibility, or None
+    when that standing reads nothing: the table of every stage and visibility, grouped by
+    the stages that read the same visibilities."""
+    everything = tuple(_visibilities().values)
+    by_stage: dict[tuple[str, ...], list[str]] = {}
+    for stage in _stages().values:
+        readable = tuple(v for v in everything if reads_content_as(standing, stage, v))
+        if readable:
+            by_stage.setdefault(readable, []).append(stage)
+    if not by_stage:
+        return None
+    conditions = []
+    for readable, stages in by_stage.items():
+        condition = Q() if len(stages) == len(_stages().values) else Q(stage__in=stages)
+        if readable != everything:
+            condition &= Q(visibility__in=readable)
+        conditions.append(condition)
+    return _any(conditions)
+
+
+def _any(conditions: list[Q]) -> Q:
+    """Conditions joined by OR; none at all matches nothing."""
+    return reduce(operator.or_, conditions) if conditions else Q(pk__in=[])
+
+
 def _member_or_team(user: User) -> Q:
-    """Active members read launched and archived communities; the team also reads while
-    the community is being planned."""
-    return Q(Exists(_team_membership(user))) | Q(
-        Exists(_active_membership(user)), stage__in=_open_stages()
-    )
+    """Communities `user` reads as an active member or on the team: the rule's table
+    for those standings, each with its subquery on the outer community."""
+    conditions = []
+    for standing, membership in (
+        (Standing.MEMBER, _active_membership(user)),
+        (Standing.TEAM, _team_membership(user)),
+    ):
+        readable = _readable_where(standing)
+        if readable is not None:
+            conditions.append(readable & Q(Exists(membership)))
+    return _any(conditions)
+
+
+def _readable_by_standing(user: User) -> Q:
+    """Communities `user` reads: what everyone reads, and what their standing adds."""
+    everyone = _readable_where(Standing.OUTSIDER)
+    conditions = [everyone] if everyone is not None else []
+    if user.is_authenticated:
+        conditions.append(_member_or_team(user))
+    return _any(conditions)
 
 
 class CommunityQuerySet(models.QuerySet):
@@ -89,12 +162,7 @@ class CommunityQuerySet(models.QuerySet):
         """Communities whose content (posts, members, comments) `user` may read."""
         if is_privileged(user):
             return self.all()
-        from .models import Community
-
-        public = Q(stage__in=_open_stages(), visibility=Community.Visibility.PUBLIC)
-        if not user.is_authenticated:
-            return self.filter(public)
-        return self.filter(public | _member_or_team(user))
+        return self.filter(_readable_by_standing(user))
 
     def active_for_email(self) -> CommunityQuerySet:
         """Communities that may send digests, reminders and nudges: launched ones only.
