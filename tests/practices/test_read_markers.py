@@ -285,3 +285,20 @@ def test_the_unread_annotation_follows_the_post_page(community, member, other_me
     assert not read.is_new and read.new_comments == 0
     CommentFactory(post=post, author=other_member, created_at=_later(post, 3))
     assert Post.objects.visible_to(member).with_unread(member).get().new_comments == 1
+
+
+def test_markers_speak_german(client, community, member, other_member):
+    post = PostFactory(community=community, author=other_member)
+    CommentFactory(post=post, author=other_member)
+    client.force_login(member)
+    member.language = "de"
+    member.save(update_fields=["language"])
+    german = {"headers": {"accept-language": "de"}}
+    feed = client.get(reverse("practices:feed", args=[community.slug]), **german)
+    html = feed.content.decode()
+    assert '<span class="badge badge--new">Neu</span>' in html
+    assert "1 neuer Kommentar<" in html and "Alle als gelesen markieren" in html
+    home = client.get(reverse("home"), **german).content.decode()
+    assert '<span class="badge badge--new">1 neuer Beitrag</span>' in home
+    page = client.get(post.get_absolute_url(), **german).content.decode()
+    assert "1 neuer Kommentar seit Ihrem letzten Besuch: zum ersten springen" in page
