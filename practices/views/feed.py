@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -90,6 +91,14 @@ def _feed_page(
     }
 
 
+def _fresh_on_return(response, page: dict):
+    """A feed with the member's read markers is not kept for the Back button: coming
+    back from a post, the browser asks again and the post's "New" is gone."""
+    if page["can_mark_read"]:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
 def _feed_tag(form: FeedFilterForm) -> Tag | None:
     if form.is_valid() and (tag_slug := form.cleaned_data.get("tag")):
         return Tag.objects.filter(slug=tag_slug).first()
@@ -107,7 +116,7 @@ def feed(request, slug: str):
     context["feed_links"] = feed_alternates(
         request.user, community, stream=stream, tag=tag.slug if tag else ""
     )
-    return render(request, "practices/post_list.html", context)
+    return _fresh_on_return(render(request, "practices/post_list.html", context), page)
 
 
 def community_tag(request, slug: str, tag: str):
@@ -127,7 +136,7 @@ def community_tag(request, slug: str, tag: str):
     context["feed_links"] = feed_alternates(
         request.user, community, tag=found.slug or slugify(found.name)
     )
-    return render(request, "practices/post_list.html", context)
+    return _fresh_on_return(render(request, "practices/post_list.html", context), page)
 
 
 @login_required

@@ -302,3 +302,12 @@ def test_markers_speak_german(client, community, member, other_member):
     assert '<span class="badge badge--new">1 neuer Beitrag</span>' in home
     page = client.get(post.get_absolute_url(), **german).content.decode()
     assert "1 neuer Kommentar seit Ihrem letzten Besuch: zum ersten springen" in page
+
+
+def test_a_feed_with_markers_is_not_kept_for_the_back_button(client, community, member):
+    url = reverse("practices:feed", args=[community.slug])
+    assert "no-store" not in client.get(url).get("Cache-Control", "")
+    client.force_login(member)
+    response = client.get(url)
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    assert "data-fresh-on-return" in response.content.decode()
