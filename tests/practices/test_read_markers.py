@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -311,3 +312,35 @@ def test_a_feed_with_markers_is_not_kept_for_the_back_button(client, community, 
     response = client.get(url)
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     assert "data-fresh-on-return" in response.content.decode()
+
+
+ROLES = ["anonymous", "outsider", "member", "facilitator", "staff", "left"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_mark_all_as_read_button_shows_exactly_when_the_service_allows_it(
+    client, community, member, facilitator, outsider, staff_user, role
+):
+    people = {
+        "anonymous": AnonymousUser(),
+        "outsider": outsider,
+        "member": member,
+        "facilitator": facilitator,
+        "staff": staff_user,
+        "left": MembershipFactory(community=community, status=Membership.Status.LEFT).user,
+    }
+    user = people[role]
+    if role == "staff":
+        login_with_mfa(client, user)
+    elif user.is_authenticated:
+        client.force_login(user)
+    response = client.get(reverse("practices:feed", args=[community.slug]))
+    shown = response.context["can_mark_read"]
+    try:
+        services.community_mark_read(community=community, user=user)
+    except PermissionDenied:
+        allowed = False
+    else:
+        allowed = True
+    assert shown == allowed == (role in ("member", "facilitator")), role
+    assert ("Mark all as read" in response.content.decode()) == shown
