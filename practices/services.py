@@ -484,11 +484,13 @@ def post_mark_read(
     )
 
 
+@transaction.atomic
 def community_mark_read(
     *, community: Community, user: User, membership: MembershipArg = UNKNOWN
 ) -> datetime:
-    """ "Mark all as read": everything published or commented in `community` until now
-    counts as read by `user`. One upsert of their watermark; safe to run twice."""
+    """Mark all as read: everything published or commented in `community` until now
+    counts as read by `user`. One upsert of their watermark; their visits of its posts
+    until now say nothing the watermark does not, so they are deleted. Safe to run twice."""
     check_can_track_reading(user, community, membership)
     now = timezone.now()
     CommunityRead.objects.bulk_create(
@@ -497,6 +499,7 @@ def community_mark_read(
         unique_fields=["user", "community"],
         update_fields=["read_before"],
     )
+    PostRead.objects.filter(user=user, post__community=community, seen_at__lte=now).delete()
     return now
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from communities.models import Membership
 from practices import services
 from practices.markdown import RENDERER_VERSION
-from practices.models import Comment, CommunityRead, Post
+from practices.models import Comment, CommunityRead, Post, PostRead
 from practices.querysets import NEW_POSTS_CAP
 from tests.practices.test_list_performance import SIGNED_IN_BUDGET
 
@@ -127,10 +127,11 @@ def test_marker_queries_walk_indexes_and_read_a_bounded_range_at_20000_posts(
 ):
     _joined_before(community, member, timezone.now() - timedelta(days=60))
     posts = _posts(community, other_member, 20_000)
-    _reading_history(community, member, other_member, posts)
     # Half the community is older than the member's "mark all as read".
     services.community_mark_read(community=community, user=member)
     CommunityRead.objects.filter(user=member).update(read_before=posts[10_000].published_at)
+    _reading_history(community, member, other_member, posts)
+    assert PostRead.objects.filter(user=member).count() == 5
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE practices_post, practices_comment, practices_postread")
     client.force_login(member)

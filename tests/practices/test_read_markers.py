@@ -344,3 +344,20 @@ def test_the_mark_all_as_read_button_shows_exactly_when_the_service_allows_it(
         allowed = True
     assert shown == allowed == (role in ("member", "facilitator")), role
     assert ("Mark all as read" in response.content.decode()) == shown
+
+
+def test_mark_all_as_read_drops_the_visits_it_makes_redundant(
+    client, community, member, other_member, facilitator
+):
+    elsewhere = launch_community(facilitator, name="Elsewhere", without_posts=True)
+    add_member(elsewhere, member)
+    here = PostFactory(community=community, author=other_member)
+    there = PostFactory(community=elsewhere, author=facilitator)
+    client.force_login(member)
+    _open(client, here)
+    _open(client, there)
+    with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+        services.community_mark_read(community=community, user=member)
+    assert list(PostRead.objects.values_list("post", flat=True)) == [there.pk]
+    # What they read stays read: the watermark covers it.
+    assert NEW_BADGE not in _feed(client, community)
