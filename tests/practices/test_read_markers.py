@@ -361,3 +361,19 @@ def test_mark_all_as_read_drops_the_visits_it_makes_redundant(
     assert list(PostRead.objects.values_list("post", flat=True)) == [there.pk]
     # What they read stays read: the watermark covers it.
     assert NEW_BADGE not in _feed(client, community)
+
+
+def test_the_community_overview_marks_new_posts_for_members(
+    client, community, member, other_member
+):
+    post = PostFactory(community=community, author=other_member)
+    CommentFactory(post=post, author=other_member)
+    url = reverse("communities:detail", args=[community.slug])
+    assert "badge--new" not in client.get(url).content.decode()
+    client.force_login(member)
+    response = client.get(url)
+    html = response.content.decode()
+    assert NEW_BADGE in html and "1 new comment<" in html
+    assert "no-store" in response["Cache-Control"]
+    _open(client, post)
+    assert "badge--new" not in client.get(url).content.decode()
