@@ -2,6 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from communities.models import Membership
+from practices.querysets import memberships_with_new_posts
 
 HOME_COMMUNITIES = 6
 
@@ -9,8 +10,10 @@ HOME_COMMUNITIES = 6
 def home(request: HttpRequest) -> HttpResponse:
     context = {}
     if request.user.is_authenticated:
+        # Each card says how many posts are new to the member: one query for all.
+        memberships = Membership.objects.of_member(request.user)
         context["my_memberships"] = list(
-            Membership.objects.of_member(request.user)[:HOME_COMMUNITIES]
+            memberships_with_new_posts(memberships, request.user)[:HOME_COMMUNITIES]
         )
     return render(request, "home.html", context)
 

@@ -61,7 +61,7 @@ def _may_open(user: User, post: Post, membership: Membership | None, *, with_dra
 
 
 def access_post(
-    user: User, slug: str, pk: int, *, with_drafts: bool = False
+    user: User, slug: str, pk: int, *, with_drafts: bool = False, with_read_cutoff: bool = False
 ) -> tuple[Post, Membership | None]:
     """The post `pk` of community `slug` if `user` may read it (with `with_drafts`,
     also their own drafts and the posts waiting for approval they may open), and
@@ -69,9 +69,12 @@ def access_post(
 
     Two indexed lookups: the post with its community and author, then the viewer's
     membership; the rule of `visible_to` is then applied to that standing, so no
-    permission subquery is built or compiled for the post or its comments."""
+    permission subquery is built or compiled for the post or its comments.
+    `with_read_cutoff` adds the viewer's `read_cutoff` (`PostQuerySet.with_read_cutoff`)
+    to the first lookup, for the post page's new-comment markers."""
+    posts = Post.objects.with_read_cutoff(user) if with_read_cutoff else Post.objects.all()
     post = (
-        _with_viewer_state(Post.objects.all(), user)
+        _with_viewer_state(posts, user)
         .select_related("community", "author")
         .defer(*_UNSHOWN_POST_FIELDS, *_UNSHOWN_AUTHOR_FIELDS)
         .filter(pk=pk, community__slug=slug)

@@ -7,9 +7,11 @@ from . import services
 from .models import (
     Bookmark,
     Comment,
+    CommunityRead,
     Mention,
     Post,
     PostFollow,
+    PostRead,
     PostRevision,
     PostTag,
     Reaction,
@@ -201,6 +203,24 @@ class PostFollowAdmin(admin.ModelAdmin):
     search_fields = ["post__title", "user__email"]
     list_select_related = ["post", "user"]
     autocomplete_fields = ["post", "user"]
+
+
+@admin.register(PostRead)
+class PostReadAdmin(admin.ModelAdmin):
+    list_display = ["post", "user", "seen_at"]
+    list_filter = ["seen_at"]
+    search_fields = ["post__title", "user__email"]
+    list_select_related = ["post", "user"]
+    autocomplete_fields = ["post", "user"]
+
+
+@admin.register(CommunityRead)
+class CommunityReadAdmin(admin.ModelAdmin):
+    list_display = ["community", "user", "read_before"]
+    list_filter = ["read_before"]
+    search_fields = ["community__name", "user__email"]
+    list_select_related = ["community", "user"]
+    autocomplete_fields = ["community", "user"]
 
 
 @admin.register(TagFollow)

@@ -327,3 +327,45 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.mentioned} in {self.post}"
+
+
+class PostRead(models.Model):
+    """When a member last opened a post: what was there then is read, posts and
+    comments that came later are new to them (`PostQuerySet.with_unread`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="post_reads"
+    )
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reads")
+    seen_at = models.DateTimeField(_("seen"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("read post")
+        verbose_name_plural = _("read posts")
+        constraints = [models.UniqueConstraint(fields=["user", "post"], name="post_read_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.post} @ {self.seen_at:%Y-%m-%d %H:%M}"
+
+
+class CommunityRead(models.Model):
+    """A member's "mark all as read" in a community: everything published or commented
+    before `read_before` counts as read."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="community_reads"
+    )
+    community = models.ForeignKey(
+        "communities.Community", on_delete=models.CASCADE, related_name="reads"
+    )
+    read_before = models.DateTimeField(_("read before"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("read community")
+        verbose_name_plural = _("read communities")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "community"], name="community_read_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.community} before {self.read_before:%Y-%m-%d %H:%M}"

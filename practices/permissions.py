@@ -27,6 +27,7 @@ from communities.permissions import (
 from .models import Comment, Post
 
 if TYPE_CHECKING:
+    from communities.models import Community
     from members.models import User
 
 Item = Post | Comment
@@ -42,6 +43,20 @@ def post_of(item: Item) -> Post:
 
 def noun_of(item: Item) -> str:
     return _("post") if isinstance(item, Post) else _("comment")
+
+
+# --- Reading ---------------------------------------------------------------------------
+
+
+def check_can_track_reading(
+    user: User, community: Community, membership: MembershipArg = UNKNOWN
+) -> None:
+    """Active members of a community are told what is new to them there, and mark it
+    read (`PostQuerySet.with_unread` counts for the same active memberships)."""
+    if membership is UNKNOWN:
+        membership = membership_of(user, community)
+    if active_membership(membership) is None:
+        raise PermissionDenied(_("Only members of this community keep track of what they read."))
 
 
 # --- Posts -----------------------------------------------------------------------------

@@ -4,13 +4,33 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
-from django.db.models import Q
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
 
 from config.privilege import is_privileged
 
 if TYPE_CHECKING:
+    from django.db.models import Expression
+
     from communities.models import Community, Membership
+    from communities.querysets import CommunityQuerySet, MembershipQuerySet
     from members.models import User
 
     from .models import Post
@@ -51,6 +71,99 @@ LIST_COLUMNS = (
     "author__id",
     "author__display_name",
 )
+
+
+# "N new" on a community card counts at most this many posts and then says "99+": the
+# count walks the feed index from the member's watermark, never the whole community.
+NEW_POSTS_CAP = 99
+
+
+# --- What is new to a member ----------------------------------------------------------
+# A post is new to a member of its community when it was published after they joined
+# and after their last "mark all as read" (`read_since`), they did not write it and
+# have not opened it (`PostRead`). A comment is new when it came after the later of
+# `read_since` and their last visit of its post (`read_cutoff`). Each rule is written
+# once here and used by the feeds, the post page and the community cards, always as
+# part of the page's own queries.
+
+
+def read_since(user: User) -> Expression:
+    """On a `Membership` row of `user`: when its community's content stopped being new
+    to them, the later of joining and their last "mark all as read"."""
+    from .models import CommunityRead
+
+    watermark = CommunityRead.objects.filter(user=user, community=OuterRef("community_id")).values(
+        "read_before"
+    )[:1]
+    return Greatest(Coalesce("joined_at", "created_at"), Subquery(watermark))
+
+
+def _read_since_in(user: User, community: Expression) -> Subquery:
+    """`read_since` of `user`'s active membership in `community`; NULL for anyone who
+    is not an active member, for whom nothing is new."""
+    from communities.models import Membership
+
+    return Subquery(
+        Membership.objects.active()
+        .filter(user=user, community=community)
+        .annotate(since=read_since(user))
+        .values("since")[:1],
+        output_field=DateTimeField(),
+    )
+
+
+def new_post_rule(user: User, since: Expression) -> Q:
+    """On a `Post` row: new to `user`, whose `read_since` in its community is `since`."""
+    from .models import PostRead
+
+    return (
+        Q(published_at__gt=since, hidden_at__isnull=True)
+        & ~Q(author=user)
+        & ~Exists(PostRead.objects.filter(user=user, post=OuterRef("pk")))
+    )
+
+
+def new_comment_rule(user: User, cutoff: Expression) -> Q:
+    """On a `Comment` row: new to `user`, whose `read_cutoff` for its post is `cutoff`."""
+    from .models import Comment
+
+    return Q(status=Comment.Status.VISIBLE, hidden_at__isnull=True, created_at__gt=cutoff) & ~Q(
+        author=user
+    )
+
+
+def _new_posts_count(user: User, community: Expression, since: Expression) -> Func:
+    """How many posts of `community` that `user` may read are new to them, counted up
+    to `NEW_POSTS_CAP + 1`: a range of the feed index after `since`, never the table."""
+    from .models import Post
+
+    new = (
+        Post.objects.visible_to(user)
+        .filter(community=community)
+        .filter(new_post_rule(user, since))
+        .order_by()
+        .values("pk")[: NEW_POSTS_CAP + 1]
+    )
+    return Func(ArraySubquery(new), function="CARDINALITY", output_field=IntegerField())
+
+
+def memberships_with_new_posts(memberships: MembershipQuerySet, user: User) -> MembershipQuerySet:
+    """`user`'s memberships, each with `new_posts` (capped) in its community."""
+    if not user.is_authenticated:
+        return memberships
+    return memberships.annotate(read_since=read_since(user)).annotate(
+        new_posts=_new_posts_count(user, OuterRef("community_id"), OuterRef("read_since"))
+    )
+
+
+def communities_with_new_posts(communities: CommunityQuerySet, user: User) -> CommunityQuerySet:
+    """Communities, each with `new_posts` (capped) for `user`: 0 where they are no
+    active member."""
+    if not user.is_authenticated:
+        return communities
+    return communities.annotate(read_since=_read_since_in(user, OuterRef("pk"))).annotate(
+        new_posts=_new_posts_count(user, OuterRef("pk"), OuterRef("read_since"))
+    )
 
 
 class PostQuerySet(models.QuerySet):
@@ -135,6 +248,50 @@ class PostQuerySet(models.QuerySet):
     def pinned(self) -> PostQuerySet:
         """Starter posts the facilitators pinned, newest first (chain after `visible_to`)."""
         return self.filter(is_pinned=True).order_by("-published_at", "-pk")
+
+    def with_read_cutoff(self, user: User) -> PostQuerySet:
+        """Each post with `read_since` (see `read_since`) and `read_cutoff`, after which
+        its comments are new to `user`; both NULL where nothing is new to them."""
+        if not user.is_authenticated:
+            nothing = Value(None, output_field=DateTimeField())
+            return self.annotate(read_since=nothing, read_cutoff=nothing)
+        from .models import PostRead
+
+        seen = PostRead.objects.filter(user=user, post=OuterRef("pk")).values("seen_at")[:1]
+        return self.annotate(read_since=_read_since_in(user, OuterRef("community_id"))).annotate(
+            read_cutoff=Case(
+                When(read_since__isnull=True, then=Value(None)),
+                default=Greatest(F("read_since"), Subquery(seen)),
+                output_field=DateTimeField(),
+            )
+        )
+
+    def with_unread(self, user: User) -> PostQuerySet:
+        """Each post with `is_new` and `new_comments` (how many comments are new) for
+        `user`: correlated lookups on the unique (user, post) and (post, created_at)
+        indexes, evaluated only for the rows a page returns."""
+        qs = self.with_read_cutoff(user)
+        if not user.is_authenticated:
+            return qs.annotate(
+                is_new=Value(False, output_field=BooleanField()),
+                new_comments=Value(0, output_field=IntegerField()),
+            )
+        from .models import Comment
+
+        new_comments = (
+            Comment.objects.filter(post=OuterRef("pk"))
+            .filter(new_comment_rule(user, OuterRef("read_cutoff")))
+            .order_by()
+            .values("post")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return qs.annotate(
+            is_new=ExpressionWrapper(
+                new_post_rule(user, F("read_since")), output_field=BooleanField()
+            ),
+            new_comments=Coalesce(Subquery(new_comments), 0),
+        )
 
     def for_feed(
         self,

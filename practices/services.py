@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from taggit.models import Tag
 
 from communities.models import Community, Membership
-from communities.permissions import check_can_contribute
+from communities.permissions import UNKNOWN, MembershipArg, check_can_contribute
 from communities.services import touch_activity
 from members import notifications
 
@@ -27,7 +28,18 @@ from .markdown import (
     render_markdown,
     render_post_body,
 )
-from .models import Bookmark, Comment, Mention, Post, PostFollow, PostRevision, Reaction, TagFollow
+from .models import (
+    Bookmark,
+    Comment,
+    CommunityRead,
+    Mention,
+    Post,
+    PostFollow,
+    PostRead,
+    PostRevision,
+    Reaction,
+    TagFollow,
+)
 from .permissions import (
     check_can_comment,
     check_can_delete_comment,
@@ -40,6 +52,7 @@ from .permissions import (
     check_can_pin_post,
     check_can_react,
     check_can_save_post,
+    check_can_track_reading,
 )
 from .tags import normalise_tag
 
@@ -448,6 +461,46 @@ def post_follow_set(*, post: Post, user: User, active: bool) -> bool:
 
 def tag_follow_set(*, tag: Tag, user: User, active: bool) -> bool:
     return _toggle(TagFollow, active=active, user=user, tag=tag)
+
+
+# --- Read markers ------------------------------------------------------------------------
+
+
+def post_mark_read(
+    *, post: Post, user: User, membership: Membership | None, at: datetime | None = None
+) -> None:
+    """Record that `user` saw `post` and its comments as of `at` (now): one upsert
+    (INSERT ... ON CONFLICT DO UPDATE), the only write a post page view makes.
+    Safe to run twice; a post that is not published is not recorded."""
+    check_can_track_reading(user, post.community, membership)
+    if not post.is_published:
+        return
+    # One statement on its own: no transaction or savepoint around it.
+    PostRead.objects.bulk_create(
+        [PostRead(user=user, post=post, seen_at=at or timezone.now())],
+        update_conflicts=True,
+        unique_fields=["user", "post"],
+        update_fields=["seen_at"],
+    )
+
+
+@transaction.atomic
+def community_mark_read(
+    *, community: Community, user: User, membership: MembershipArg = UNKNOWN
+) -> datetime:
+    """Mark all as read: everything published or commented in `community` until now
+    counts as read by `user`. One upsert of their watermark; their visits of its posts
+    until now say nothing the watermark does not, so they are deleted. Safe to run twice."""
+    check_can_track_reading(user, community, membership)
+    now = timezone.now()
+    CommunityRead.objects.bulk_create(
+        [CommunityRead(user=user, community=community, read_before=now)],
+        update_conflicts=True,
+        unique_fields=["user", "community"],
+        update_fields=["read_before"],
+    )
+    PostRead.objects.filter(user=user, post__community=community, seen_at__lte=now).delete()
+    return now
 
 
 # --- Stored Markdown ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ app_name = "practices"
 urlpatterns = [
     # Posts within a community
     path("c/<slug:slug>/posts/", feed.feed, name="feed"),
+    path("c/<slug:slug>/posts/mark-read/", feed.mark_read, name="mark_read"),
     path("c/<slug:slug>/posts/new/<str:kind>/", writing.post_create, name="create"),
     path("c/<slug:slug>/posts/<int:pk>/", reading.post_detail, name="detail"),
     path("c/<slug:slug>/posts/<int:pk>/edit/", writing.post_edit, name="edit"),

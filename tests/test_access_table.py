@@ -313,6 +313,8 @@ POST_DATA = {"title": "Changed", "tried": "x", "happened": "y", "learned": "z", 
 TABLE.update(
     {
         "practices:feed": Entry(content_page),
+        # "Mark all as read": a watermark for the member's own read markers.
+        "practices:mark_read": Entry(post_only, may_write=active_members, data={}),
         "practices:detail": Entry(post_page),
         "practices:history": Entry(content_page),
         "practices:community_tag": Entry(content_page),

@@ -26,7 +26,7 @@ from members.api_tokens import api_token_create
 from members.digests import preview_for
 from members.feed_tokens import FeedPurpose, feed_token_for
 from members.models import Notification, NotificationKind, OutboundEmail
-from practices.models import Comment, Post
+from practices.models import Comment, CommunityRead, Post
 from tests.factories import CommunityFactory, InvitationFactory, MembershipFactory, UserFactory
 from tests.test_access_table import ROUTES, image_bytes, url_for
 
@@ -344,3 +344,25 @@ def test_the_canary_is_there_for_a_member_to_find(client):
     avatar = client.get(reverse("members:avatar", args=[owner.pk]))
     assert canary("hidden-file").encode() in b"".join(avatar.streaming_content)
     assert Invitation.objects.filter(message__contains=CANARY).exists()
+
+
+def test_no_outsider_finds_the_canary_by_marking_a_community_as_read(client):
+    """ "Mark all as read" answers htmx with the feed's posts: only for active members."""
+    world = build_world()
+    leaks = []
+    for vis in VISIBILITIES:
+        url = reverse("practices:mark_read", args=[world.communities[vis].slug])
+        for role in OUTSIDERS:
+            for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+                response = _client_for(client, world, role).post(url, **headers)
+                body = response.content.decode(errors="replace") + response.get("Location", "")
+                if CANARY in body or response.status_code == 200:
+                    leaks.append(f"{role:<9} {vis} {headers}: {response.status_code}")
+    assert not leaks, "\n".join(leaks)
+    assert not CommunityRead.objects.exists()
+    # The member's own answer carries the community's posts: the test can see a leak.
+    member_view = _client_for(client, world, "member").post(
+        reverse("practices:mark_read", args=[world.communities["hidden"].slug]),
+        HTTP_HX_REQUEST="true",
+    )
+    assert canary("hidden-post-title") in member_view.content.decode()

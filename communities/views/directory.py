@@ -14,6 +14,7 @@ from taggit.models import Tag
 
 from config.htmx import fragment_or_page
 from config.permissions import can
+from practices.querysets import communities_with_new_posts, memberships_with_new_posts
 
 from .. import services
 from ..forms import (
@@ -63,6 +64,8 @@ def directory(request):
     if slug := filters.get("tag"):
         communities = communities.filter(tags__slug=slug)
         active_tag = tag_named(slug, topics)
+    # Each of the member's communities on the page says how many posts are new to them.
+    communities = communities_with_new_posts(communities, request.user)
     page = Paginator(communities, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
@@ -89,7 +92,9 @@ def _with_manage_flags(user, memberships: list[Membership]) -> list[Membership]:
 def mine(request):
     user = request.user
     visible = Community.objects.visible_to(user)
-    memberships = _with_manage_flags(user, list(Membership.objects.of_member(user)))
+    memberships = _with_manage_flags(
+        user, list(memberships_with_new_posts(Membership.objects.of_member(user), user))
+    )
     pending = (
         Membership.objects.pending()
         .filter(user=user, community__in=visible)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django.db.models import prefetch_related_objects
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 from config.htmx import login_url
 from config.page_cache import community_pages, shared_with_visitors
+from config.permissions import can
 from practices.feeds import feed_alternates
+from practices.permissions import check_can_track_reading
 
 from ..access import access_community, community_context
 from ..models import Community, Membership
@@ -47,7 +50,11 @@ def detail(request, slug: str):
     if membership and membership.is_active and membership.onboarding_completed_at is None:
         context["show_onboarding"] = True
         context.update(onboarding_context(membership))
-    return render(request, "communities/community_detail.html", context)
+    response = render(request, "communities/community_detail.html", context)
+    if context.get("shows_read_markers"):
+        # Coming back from a post, the browser asks again: its "New" is gone.
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 RECENT_POSTS = 5
@@ -59,10 +66,17 @@ def _recent_posts(user, community: Community, viewer: Membership | None) -> dict
 
     # Only for readers (`can_read`): the same rule as `visible_to`, from the door's standing.
     visible = Post.objects.visible_in(community, user, viewer)
+    shows_read_markers = can(check_can_track_reading, user, community, viewer)
+    if shows_read_markers:
+        visible = visible.with_unread(user)
     pinned = list(visible.pinned().for_list().prefetch_related(None)[:RECENT_POSTS])
     recent = list(
         visible.for_feed(community).filter(is_pinned=False).prefetch_related(None)[:RECENT_POSTS]
     )
     # One query for the topics of both lists.
     prefetch_related_objects([*pinned, *recent], "tags")
-    return {"pinned_posts": pinned, "recent_posts": recent}
+    return {
+        "pinned_posts": pinned,
+        "recent_posts": recent,
+        "shows_read_markers": shows_read_markers,
+    }

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
 from communities.access import access_community, community_context
 from communities.models import Community, Membership
 from communities.permissions import check_can_contribute
+from config.htmx import is_fragment
 from config.page_cache import community_pages, shared_with_visitors
 from config.pagination import keyset_page
 from config.permissions import can
 
+from .. import services
 from ..feeds import feed_alternates
 from ..forms.posts import FeedFilterForm
 from ..models import Post
+from ..permissions import check_can_track_reading
 from ..querysets import DEFAULT_FEED_SORT, FEED_SORTS
 from ..tags import normalise_tag
 from .flags import contribution_notice
@@ -40,6 +49,10 @@ def _feed_page(
     cursor = request.GET.get("after") or None
     # The door opened the community for reading and returned the viewer's standing.
     visible = Post.objects.visible_in(community, request.user, viewer)
+    tracks_reading = can(check_can_track_reading, request.user, community, viewer)
+    if tracks_reading:
+        # "New" and "3 new comments": columns of the page's own query, written nothing.
+        visible = visible.with_unread(request.user)
     posts = visible.for_feed(community, **filters)
     if tag is not None and tag.pk is None:
         posts = posts.none()
@@ -74,17 +87,30 @@ def _feed_page(
         "is_filtered": is_filtered or tag is not None,
         "active_tag": tag,
         "can_contribute": can(check_can_contribute, request.user, community, viewer),
+        "can_mark_read": tracks_reading,
         "contribution_notice": contribution_notice(request, community, viewer),
     }
+
+
+def _fresh_on_return(response, page: dict):
+    """A feed with the member's read markers is not kept for the Back button: coming
+    back from a post, the browser asks again and the post's "New" is gone."""
+    if page["can_mark_read"]:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _feed_tag(form: FeedFilterForm) -> Tag | None:
+    if form.is_valid() and (tag_slug := form.cleaned_data.get("tag")):
+        return Tag.objects.filter(slug=tag_slug).first()
+    return None
 
 
 @shared_with_visitors(community_pages)
 def feed(request, slug: str):
     community, viewer = access_community(request.user, slug, to="read")
     form = FeedFilterForm(request.GET)
-    tag = None
-    if form.is_valid() and (tag_slug := form.cleaned_data.get("tag")):
-        tag = Tag.objects.filter(slug=tag_slug).first()
+    tag = _feed_tag(form)
     page = _feed_page(request, community, viewer, form, tag=tag)
     # The door opened the community to read: `can_read` is what it checked.
     context = community_context(request.user, community, viewer, tab="posts", can_read=True, **page)
@@ -92,7 +118,7 @@ def feed(request, slug: str):
     context["feed_links"] = feed_alternates(
         request.user, community, stream=stream, tag=tag.slug if tag else ""
     )
-    return render(request, "practices/post_list.html", context)
+    return _fresh_on_return(render(request, "practices/post_list.html", context), page)
 
 
 @shared_with_visitors(community_pages)
@@ -113,4 +139,27 @@ def community_tag(request, slug: str, tag: str):
     context["feed_links"] = feed_alternates(
         request.user, community, tag=found.slug or slugify(found.name)
     )
-    return render(request, "practices/post_list.html", context)
+    return _fresh_on_return(render(request, "practices/post_list.html", context), page)
+
+
+@login_required
+@require_POST
+def mark_read(request, slug: str):
+    """ "Mark all as read" on a community's feed. htmx gets the feed's posts again, now
+    without their markers; otherwise back to the feed (same filters) with a message."""
+    community, viewer = access_community(request.user, slug, to="read")
+    services.community_mark_read(community=community, user=request.user, membership=viewer)
+    if not is_fragment(request):
+        messages.success(
+            request,
+            _("Everything in %(community)s is marked as read.") % {"community": community.name},
+        )
+        feed_url = reverse("practices:feed", args=[community.slug])
+        query = request.GET.urlencode()
+        return redirect(f"{feed_url}?{query}" if query else feed_url)
+    form = FeedFilterForm(request.GET)
+    page = _feed_page(request, community, viewer, form, tag=_feed_tag(form))
+    context = community_context(
+        request.user, community, viewer, tab="posts", can_read=True, marked_read=True, **page
+    )
+    return render(request, "practices/post_list.html#feed_posts", context)

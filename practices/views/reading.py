@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import cached_property
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q, Value
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -23,7 +26,8 @@ from ..access import access_post
 from ..bylines import profile_links
 from ..forms.posts import AppliedForm, CommentEditForm, CommentForm, HideForm
 from ..models import Comment, Post, Reaction
-from ..permissions import check_can_comment
+from ..permissions import check_can_comment, check_can_track_reading
+from ..querysets import new_comment_rule
 from .common import SECTION_LABELS, sections
 from .flags import comment_flags, contribution_notice, post_flags
 
@@ -54,6 +58,27 @@ def actions_context(request, post: Post, viewer: Membership | None, *, error: st
     }
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told its count, which the conversation's one aggregate already read."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+def _first_new(page) -> Comment | None:
+    """The first new comment on the page, in reading order."""
+    for comment in page.object_list:
+        for item in (comment, *comment.visible_replies):
+            if getattr(item, "is_new", False):
+                return item
+    return None
+
+
 def conversation_context(
     request,
     post: Post,
@@ -66,11 +91,14 @@ def conversation_context(
     edit_form: CommentEditForm | None = None,
     error: str = "",
     flags: dict | None = None,
+    read_cutoff: datetime | None = None,
 ) -> dict:
     """Top-level comments 50 a page (helpful answers first), each with its replies.
 
     One reply form, for `reply_to` (opened with `?reply=`, or sent back with its errors),
     sits under its thread; every other thread has a "Reply" link that loads it there.
+    With the viewer's `read_cutoff`, comments that are new to them carry `is_new`, and
+    the one aggregate that counts the threads also counts the new comments.
     """
     user = request.user
     flags = flags if flags is not None else post_flags(user, post, viewer)
@@ -82,13 +110,21 @@ def conversation_context(
     comments = Comment.objects.visible_on(
         post, user, moderates=can(check_can_moderate, user, post.community, viewer)
     ).for_conversation()
+    counting = {"threads": Count("pk", filter=Q(parent__isnull=True))}
+    if read_cutoff is not None:
+        is_new = new_comment_rule(user, Value(read_cutoff))
+        counting["new"] = Count("pk", filter=is_new)
+    counts = comments.order_by().aggregate(**counting)
+    if read_cutoff is not None:
+        comments = comments.annotate(is_new=ExpressionWrapper(is_new, output_field=BooleanField()))
     replies = comments.order_by("created_at", "pk")
     top_level = (
         comments.filter(parent__isnull=True)
         .prefetch_related(Prefetch("replies", queryset=replies, to_attr="visible_replies"))
         .order_by(F("marked_helpful_at").asc(nulls_last=True), "created_at", "pk")
     )
-    page = Paginator(top_level, COMMENTS_PAGE_SIZE).get_page(page_number)
+    paginator = _CountedPaginator(top_level, COMMENTS_PAGE_SIZE, count=counts["threads"])
+    page = paginator.get_page(page_number)
     for comment in page.object_list:
         comment_flags(comment, user=user, post=post, membership=viewer, is_reply=False)
         for reply in comment.visible_replies:
@@ -106,6 +142,8 @@ def conversation_context(
         "post": post,
         "profiles": profile_links(user, authors, mentions_in=post),
         "comments_page": page,
+        "new_comments": counts.get("new", 0),
+        "first_new_comment": _first_new(page) if counts.get("new") else None,
         "comment_form": comment_form or CommentForm(),
         "reply_to": reply_to if flags["can_comment"] else None,
         "reply_page": page.number,
@@ -166,7 +204,7 @@ def render_detail(
 @shared_with_visitors(community_pages)
 def post_detail(request, slug: str, pk: int):
     try:
-        post, viewer = access_post(request.user, slug, pk, with_drafts=True)
+        post, viewer = access_post(request.user, slug, pk, with_drafts=True, with_read_cutoff=True)
     except Http404:
         # A signed-out member following a link to a members-only post is asked to sign
         # in and comes back here. Only where anyone may see the community exists: a
@@ -188,7 +226,14 @@ def post_detail(request, slug: str, pk: int):
     rejection = None
     if post.status == Post.Status.DRAFT:
         rejection = moderation.rejection_of(post)
-    return render_detail(request, post, viewer, rejection=rejection, reply_to=reply_to)
+    read_cutoff = None
+    if post.is_published and can(check_can_track_reading, request.user, post.community, viewer):
+        # Shown as it was before this visit; the visit itself is the page's one write.
+        read_cutoff = post.read_cutoff
+        services.post_mark_read(post=post, user=request.user, membership=viewer)
+    return render_detail(
+        request, post, viewer, rejection=rejection, reply_to=reply_to, read_cutoff=read_cutoff
+    )
 
 
 def _reply_to(request) -> int | None:

@@ -15,6 +15,14 @@
     });
   });
 
+  // A page restored from the back/forward cache with read markers ("New") shows them as
+  // they were before the visit it comes back from: load it again instead.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted && document.querySelector("[data-fresh-on-return]")) {
+      window.location.reload();
+    }
+  });
+
   // While an htmx request that a click or a submit started is running, its buttons say
   // so and are disabled: a double click sends one request, not two.
   function buttonsOf(elt) {
