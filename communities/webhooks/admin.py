@@ -10,6 +10,7 @@ from .targets import target_check
 
 
 class SiteWideEndpointForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
         label=_("Events"), choices=SUBSCRIBABLE, widget=forms.CheckboxSelectMultiple
     )
