@@ -29,9 +29,10 @@ from django.utils.translation import gettext as _
 from config.links import absolute_url
 from config.tasks import task_publish_in
 from members.emails import email_send
+from practices.models import Comment, Post
 
 from . import events
-from .models import SUBSCRIBABLE, WebhookDelivery, WebhookEndpoint
+from .models import SUBSCRIBABLE, EventType, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from .permissions import check_can_manage_endpoint, check_can_manage_webhooks
 from .signing import secret_generate, signed_headers
 from .targets import Target, target_check
@@ -263,6 +264,10 @@ def delivery_attempt(*, delivery_id: int) -> str:
         switched_off = Response(None, 0, error="The endpoint is switched off.")
         _record(delivery, token, switched_off, final=True)
         return "failed"
+    if not _still_visible(delivery.event):
+        gone = Response(None, 0, error="Not sent: what it is about is no longer visible.")
+        _record(delivery, token, gone, final=True)
+        return "failed"
     try:
         target = target_check(endpoint.url)
     except ValidationError as error:
@@ -277,6 +282,27 @@ def delivery_attempt(*, delivery_id: int) -> str:
         )
         response = _post(target, headers, body)
     return _record(delivery, token, response)
+
+
+def _still_visible(event: WebhookEvent) -> bool:
+    """A post or comment hidden, deleted or unpublished since the event is not sent on
+    a retry or redelivery either: the payload would show what members no longer see."""
+    data = event.payload.get("data", {})
+    if event.type == EventType.POST_PUBLISHED:
+        return Post.objects.filter(
+            pk=data["post"]["id"], status=Post.Status.PUBLISHED, hidden_at__isnull=True
+        ).exists()
+    if event.type == EventType.COMMENT_CREATED:
+        return (
+            Comment.objects.visible()
+            .filter(
+                pk=data["comment"]["id"],
+                post__status=Post.Status.PUBLISHED,
+                post__hidden_at__isnull=True,
+            )
+            .exists()
+        )
+    return True
 
 
 def retry_delay(failures: int) -> float | None:

@@ -120,6 +120,29 @@ def test_drafts_and_posts_waiting_for_approval_send_nothing_until_published(
     assert request.payload["data"]["post"]["title"] == "Waiting for a facilitator"
 
 
+def test_a_post_hidden_before_its_retry_is_not_sent_again(
+    community, facilitator, member, receiver, django_capture_on_commit_callbacks
+):
+    endpoint_for(community, facilitator, receiver, events=["post.published"])
+    receiver.mode = "fail"
+    with django_capture_on_commit_callbacks(execute=True):
+        post = builders.share(community, member, "Soon hidden")
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "retrying"
+    practices_services.post_set_hidden(post=post, by=facilitator, hidden=True, reason="Rude")
+    receiver.mode = "ok"
+    make_due(delivery)
+
+    assert services.delivery_attempt(delivery_id=delivery.pk) == "failed"
+
+    delivery.refresh_from_db()
+    assert "no longer visible" in delivery.error
+    assert len(receiver.received()) == 1  # only the first, failed attempt
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delivery_redeliver(delivery=delivery, by=facilitator)
+    assert len(receiver.received()) == 1
+
+
 def test_comments_are_sent_only_when_visible_on_a_visible_post(
     community, facilitator, member, receiver, django_capture_on_commit_callbacks
 ):
