@@ -24,18 +24,26 @@ class EventType(models.TextChoices):
 SUBSCRIBABLE = [choice for choice in EventType.choices if choice[0] != EventType.PING]
 
 
+def _owner_facilitates() -> Exists:
+    from communities.models import Membership
+
+    return Exists(
+        Membership.objects.facilitators().filter(
+            community_id=OuterRef("community_id"), user_id=OuterRef("created_by_id")
+        )
+    )
+
+
 class EndpointQuerySet(models.QuerySet):
+    def with_owner_standing(self) -> EndpointQuerySet:
+        """Each endpoint with `owner_facilitates`: whether it still receives events."""
+        return self.annotate(owner_facilitates=_owner_facilitates())
+
     def receiving(self, type: str, community: object) -> EndpointQuerySet:
         """Active endpoints subscribed to `type` that hear about `community`: its own,
         while their owner facilitates it (a community endpoint speaks for a facilitator,
         so it stops when they step down), and the site-wide ones of active staff."""
-        from communities.models import Membership
-
-        owner_facilitates = Exists(
-            Membership.objects.facilitators().filter(
-                community_id=OuterRef("community_id"), user_id=OuterRef("created_by_id")
-            )
-        )
+        owner_facilitates = _owner_facilitates()
         site_wide = Q(community__isnull=True, created_by__is_staff=True, created_by__is_active=True)
         return self.filter(is_active=True, events__contains=[type]).filter(
             (Q(community=community) & Q(owner_facilitates)) | site_wide

@@ -101,9 +101,13 @@ def endpoint_update(
     description: str = "",
     is_active: bool = True,
 ) -> WebhookEndpoint:
-    """Change an endpoint. Switching it back on forgets its failures."""
+    """Change an endpoint. Switching it back on forgets its failures. A facilitator who
+    saves a community endpoint whose owner no longer facilitates takes it over, so that
+    it receives events again (in their name)."""
     check_can_manage_endpoint(by, endpoint)
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    endpoint = WebhookEndpoint.objects.select_for_update().with_owner_standing().get(pk=endpoint.pk)
+    if endpoint.community_id is not None and not endpoint.owner_facilitates:
+        endpoint.created_by = by
     url = url.strip()
     if url != endpoint.url:
         try:

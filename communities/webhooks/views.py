@@ -27,7 +27,9 @@ def _door(request, slug: str, pk: int | None = None):
     community, viewer = access_community(request.user, slug, to="manage")
     endpoint = None
     if pk is not None:
-        endpoint = get_object_or_404(community.webhook_endpoints, pk=pk)
+        endpoint = get_object_or_404(
+            community.webhook_endpoints.with_owner_standing().select_related("created_by"), pk=pk
+        )
     return community, viewer, endpoint
 
 
@@ -57,7 +59,7 @@ def endpoints(request, slug: str):
                     _("The endpoint was added. Copy its signing secret into your receiver."),
                 )
                 return redirect("webhooks:detail", community.slug, endpoint.pk)
-    rows = community.webhook_endpoints.order_by("created_at", "pk")
+    rows = community.webhook_endpoints.with_owner_standing().order_by("created_at", "pk")
     context = manage_context(
         request,
         community,

@@ -169,3 +169,29 @@ def test_the_delivery_log_takes_the_same_queries_however_long_it_is(
             services.endpoint_ping(endpoint=endpoint, by=facilitator)
         with django_assert_max_num_queries(14):
             assert client.get(detail).status_code == 200
+
+
+def test_an_endpoint_whose_owner_stepped_down_says_so_and_is_taken_over_by_saving(
+    client, community, facilitator, member, receiver, django_capture_on_commit_callbacks
+):
+    from communities.models import Membership
+
+    co_facilitator = builders.add_member(community, role="facilitator").user
+    endpoint = services.endpoint_create(
+        community=community, by=co_facilitator, url=receiver.url, events=["post.published"]
+    )
+    Membership.objects.filter(community=community, user=co_facilitator).update(role="member")
+    client.force_login(facilitator)
+    detail = reverse("webhooks:detail", args=[community.slug, endpoint.pk])
+
+    page = client.get(detail).content.decode()
+    assert "no longer facilitates this community, so it receives no events" in page
+    assert "Silent" in client.get(list_url(community)).content.decode()
+
+    client.post(detail, {"url": receiver.url, "events": ["post.published"], "is_active": "on"})
+
+    endpoint.refresh_from_db()
+    assert endpoint.created_by == facilitator
+    with django_capture_on_commit_callbacks(execute=True):
+        builders.share(community, member, "Heard again")
+    assert [r.payload["type"] for r in receiver.received()] == ["post.published"]
