@@ -8,7 +8,8 @@ import hashlib
 import hmac
 import secrets
 
-SECRET_PREFIX = "whsec_"
+# The prefix Standard Webhooks puts before every secret; not a secret itself.
+SECRET_PREFIX = "whsec_"  # nosec B105
 SECRET_BYTES = 32
 
 
