@@ -3,6 +3,8 @@ sees it succeed in the delivery log, then replaces the secret."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests import builders
@@ -12,6 +14,12 @@ from tests.webhook_receiver import verify
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
+
+
+def accessibility_violations(page) -> list[str]:
+    return page.evaluate(AXE + "\n;axe.run(document).then(r => r.violations.map(v => v.id))")
+
 
 def test_a_facilitator_registers_a_webhook_and_sees_its_test_event_succeed(open_as, receiver):
     facilitator = UserFactory(display_name="Fay Facilitator")
@@ -20,6 +28,7 @@ def test_a_facilitator_registers_a_webhook_and_sees_its_test_event_succeed(open_
 
     page.get_by_role("link", name="Webhooks").click()
     assert page.get_by_text("No webhooks yet.").is_visible()
+    assert accessibility_violations(page) == []
     page.get_by_label("Endpoint URL").fill(receiver.url)
     page.get_by_label("Description").fill("Team chat")
     page.get_by_label("A post is published").check()
@@ -35,6 +44,7 @@ def test_a_facilitator_registers_a_webhook_and_sees_its_test_event_succeed(open_
     assert "ping" in row.inner_text()
     assert "HTTP 200" in row.inner_text()
     assert page.get_by_text("A test event was sent").is_visible()
+    assert accessibility_violations(page) == []
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "webhook-log.png"), full_page=True)
 
