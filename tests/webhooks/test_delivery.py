@@ -538,3 +538,40 @@ def test_only_the_communitys_facilitators_register_endpoints(
         services.endpoint_create(
             community=None, by=member, url=receiver.url, events=["post.published"]
         )
+
+
+def test_an_unknown_host_is_refused_at_registration(community, facilitator):
+    with pytest.raises(ValidationError, match="could not be found"):
+        services.endpoint_create(
+            community=community,
+            by=facilitator,
+            url="https://no-such-host.invalid/hook",
+            events=["post.published"],
+        )
+
+
+def test_a_community_has_a_limited_number_of_endpoints(community, facilitator, receiver, settings):
+    settings.WEBHOOKS_MAX_ENDPOINTS = 2
+    for _ in range(2):
+        endpoint_for(community, facilitator, receiver)
+
+    with pytest.raises(ValidationError, match="at most 2"):
+        endpoint_for(community, facilitator, receiver)
+
+
+def test_the_sweep_sends_a_retry_whose_wait_is_over(
+    community, facilitator, receiver, django_capture_on_commit_callbacks
+):
+    receiver.mode = "fail"
+    endpoint = endpoint_for(community, facilitator, receiver)
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = services.endpoint_ping(endpoint=endpoint, by=facilitator)
+    receiver.mode = "ok"
+    assert services.deliveries_sweep() == 0  # still waiting
+
+    make_due(delivery)
+    assert services.deliveries_sweep() == 1
+
+    delivery.refresh_from_db()
+    assert delivery.status == "succeeded"
+    assert [r.webhook_id for r in receiver.received()] == [delivery.webhook_id] * 2
