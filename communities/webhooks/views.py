@@ -3,6 +3,8 @@ redeliver. Site-wide endpoints are run by staff in the admin."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -73,9 +75,12 @@ def endpoints(request, slug: str):
 
 
 def _detail_context(request, community, viewer, endpoint, form=None) -> dict:
-    deliveries = list(
-        endpoint.deliveries.select_related("event").order_by("-created_at", "-pk")[:LOG_SIZE]
-    )
+    recent = endpoint.deliveries.select_related("event").order_by("-created_at", "-pk")
+    # Each delivery with its payload as the receiver gets it, indented for reading.
+    deliveries = [
+        (delivery, json.dumps(delivery.event.payload, indent=2, ensure_ascii=False))
+        for delivery in recent[:LOG_SIZE]
+    ]
     if form is None:
         form = EndpointForm(
             initial={

@@ -89,6 +89,7 @@ def test_sending_a_test_event_shows_it_in_the_log_with_and_without_htmx(
     assert "A test event was sent" in html
     page = client.get(reverse("webhooks:detail", args=[community.slug, endpoint.pk]))
     assert page.content.decode().count('data-status="succeeded"') == 2
+    assert "&quot;type&quot;: &quot;ping&quot;" in page.content.decode()  # the payload
     assert [r.payload["type"] for r in receiver.received()] == ["ping", "ping"]
 
 
