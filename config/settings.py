@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "members",
     "communities",
     "communities.meetings",
+    "communities.webhooks",
     "practices",
     "config.apps.OpsConfig",
     # Demo data last: it may import every app, and nothing imports it.
@@ -365,6 +366,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "meetings.extend_series",
         "schedule": crontab(hour=3, minute=41),
     },
+    "sweep-webhook-deliveries": {
+        "task": "webhooks.sweep_deliveries",
+        "schedule": crontab(minute="*"),
+    },
 }
 # Days the outbox keeps the bodies of sent emails (for support questions); then only
 # subject, address and dates stay. Account emails keep no body once sent.
@@ -404,6 +409,31 @@ BACKUP_DIR = env.path("BACKUP_DIR", default=str(BASE_DIR / "backups"))
 # "<requests>/<second|minute|hour|day>". A token lives at most API_TOKEN_MAX_LIFETIME_DAYS.
 API_TOKEN_MAX_LIFETIME_DAYS = env.int("API_TOKEN_MAX_LIFETIME_DAYS", default=365)
 API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=20)
+
+# Outgoing webhooks (README, "Webhooks"). Targets must be https:// addresses on the
+# public internet: plain http only when WEBHOOKS_ALLOW_HTTP (development), private,
+# loopback and link-local addresses only when WEBHOOKS_ALLOW_PRIVATE_TARGETS.
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=DEBUG)
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+# Seconds to wait for a receiver to accept the connection, and then for each read.
+WEBHOOKS_CONNECT_TIMEOUT = env.float("WEBHOOKS_CONNECT_TIMEOUT", default=5.0)
+WEBHOOKS_READ_TIMEOUT = env.float("WEBHOOKS_READ_TIMEOUT", default=10.0)
+# Seconds between a failed attempt and the next one (each with up to 10 % jitter);
+# after the last one the delivery has failed.
+WEBHOOKS_RETRY_SCHEDULE = [
+    int(n) for n in env.list("WEBHOOKS_RETRY_SCHEDULE", default=[5, 300, 1800, 7200, 18000, 36000])
+]
+# An endpoint is switched off when this many deliveries in a row failed all their
+# attempts, or when it has failed without a single success for this many hours.
+WEBHOOKS_DISABLE_AFTER_FAILED_DELIVERIES = env.int(
+    "WEBHOOKS_DISABLE_AFTER_FAILED_DELIVERIES", default=5
+)
+WEBHOOKS_DISABLE_AFTER_HOURS = env.int("WEBHOOKS_DISABLE_AFTER_HOURS", default=24)
+# Seconds a worker holds a delivery it is sending; after that a worker that died is
+# assumed and the sweep sends it again. Keep it above the two timeouts together.
+WEBHOOKS_CLAIM_TIMEOUT = env.int("WEBHOOKS_CLAIM_TIMEOUT", default=60)
+# Endpoints per community.
+WEBHOOKS_MAX_ENDPOINTS = env.int("WEBHOOKS_MAX_ENDPOINTS", default=10)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "members.api.authentication.ApiTokenAuthentication",

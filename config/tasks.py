@@ -19,3 +19,9 @@ def task_publish(name: str, *args, **kwargs) -> AsyncResult:
 def task_publish_on_commit(name: str, *args, **kwargs) -> None:
     """Publish the task registered as `name` once the current transaction commits."""
     transaction.on_commit(lambda: task_publish(name, *args, **kwargs))
+
+
+def task_publish_in(seconds: float, name: str, *args) -> AsyncResult:
+    """Publish the task registered as `name` to run in `seconds` (short waits only: what
+    waits longer is stored in the database and found by a periodic task)."""
+    return current_app.tasks[name].apply_async(args, countdown=seconds)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("communities.urls")),
     path("", include("communities.meetings.urls")),
+    path("", include("communities.webhooks.urls")),
     path("", include("practices.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

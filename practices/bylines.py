@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 
 from communities.querysets import profiles_visible_to
+from config.links import absolute_url
 
 from .markdown import member_handle
 
 if TYPE_CHECKING:
+    from communities.models import Community
     from members.models import User
 
     from .models import Post
@@ -49,3 +51,20 @@ def profile_links(
         ids=frozenset(u.pk for u in visible),
         by_handle={member_handle(u): u.get_absolute_url() for u in visible},
     )
+
+
+def byline_for_members(author: User, community: Community) -> dict[str, str | None]:
+    """The author as any member of `community` sees them, for what leaves the site on
+    the community's behalf (webhooks): the display name, and the profile link only when
+    the author is an active account with an active membership there, the one community
+    every member is sure to share with them (the `profiles_visible_to` rule)."""
+    from communities.models import Membership
+
+    shared = (
+        author.is_active
+        and Membership.objects.active().filter(community=community, user=author).exists()
+    )
+    return {
+        "display_name": author.display_name,
+        "profile_url": absolute_url(author.get_absolute_url()) if shared else None,
+    }

@@ -16,6 +16,7 @@ from taggit.models import Tag
 from communities.models import Community, Membership
 from communities.permissions import UNKNOWN, MembershipArg, check_can_contribute
 from communities.services import touch_activity
+from communities.webhooks import events as webhook_events
 from members import notifications
 
 from . import limits
@@ -181,6 +182,7 @@ def _on_publish(post: Post) -> None:
     _record_mentions(post=post, comment=None, author=post.author, text=_text_of(post))
     notifications.notify_tag_followers(post)
     touch_activity(post.community)
+    webhook_events.post_published(post)
 
 
 def post_publish_approved(*, post: Post) -> Post:
@@ -325,6 +327,7 @@ def comment_create(
     _record_mentions(post=post, comment=comment, author=author, text=comment.body)
     notifications.notify_post_followers(comment)
     touch_activity(post.community)
+    webhook_events.comment_created(comment)
     return comment
 
 

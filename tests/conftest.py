@@ -170,3 +170,13 @@ def start_worker(transactional_db, tmp_path, outbox_dir, queue):
     yield start
     for worker in started:
         worker.stop()
+
+
+@pytest.fixture
+def receiver():
+    """A real HTTP server on a free port that records the webhooks it receives."""
+    from tests.webhook_receiver import Receiver
+
+    server = Receiver().start()
+    yield server
+    server.stop()

@@ -26,6 +26,9 @@ from PIL import Image
 from communities.meetings import services as meeting_services
 from communities.models import Community, Membership, Rule
 from communities.services import invitation_stop_token
+from communities.webhooks import events as webhook_events
+from communities.webhooks import services as webhook_services
+from communities.webhooks.models import WebhookDelivery
 from members.api_tokens import ApiToken, api_token_create
 from members.digests import unsubscribe_token
 from members.feed_tokens import FeedPurpose, feed_token_for
@@ -653,6 +656,27 @@ TABLE.update(
 )
 
 
+# Webhooks: the community's facilitators register, test and redeliver (staff run the
+# site-wide ones in the admin). The receiver address is never contacted here.
+WEBHOOK_FORM = {"url": "http://127.0.0.1:9/hook", "events": ["post.published"], "is_active": "on"}
+TABLE.update(
+    {
+        "webhooks:list": Entry(manage_page, may_write=only("facilitator"), data=WEBHOOK_FORM),
+        "webhooks:detail": Entry(
+            manage_page,
+            may_write=only("facilitator"),
+            data={**WEBHOOK_FORM, "description": "Changed"},
+        ),
+        "webhooks:test": Entry(post_only, may_write=only("facilitator"), data={}),
+        "webhooks:redeliver": Entry(
+            post_only, may_write=only("facilitator"), data={"delivery": "__webhook_delivery__"}
+        ),
+        "webhooks:rotate": Entry(post_only, may_write=only("facilitator"), data={}),
+        "webhooks:delete": Entry(post_only, may_write=only("facilitator"), data={}),
+    }
+)
+
+
 @pytest.fixture
 def configured_provider(settings):
     from config.sso import oidc_apps, socialaccount_providers
@@ -734,8 +758,16 @@ def build_world() -> World:
             kind="challenge",
             data={"title": "Night staffing", "situation": "Two nurses, thirty beds."},
         )
+        webhook = webhook_services.endpoint_create(
+            community=community,
+            by=users["facilitator"],
+            url="http://127.0.0.1:9/hook",
+            events=["post.published"],
+        )
+        webhook_events.ping(webhook)  # a delivery in its log (never sent: not committed)
         communities[vis] = community
         objects[vis] = {
+            "webhook": webhook,
             "rule": community.rules.first(),
             "invitation": invitation,
             "pending": pending,
@@ -844,6 +876,8 @@ def _pk_for(name: str, world: World, vis: str) -> int:
         return token.pk
     if name.startswith("meetings:"):
         return obj["meeting"].pk
+    if name.startswith("webhooks:"):
+        return obj["webhook"].pk
     raise AssertionError(f"No object for {name}")
 
 
@@ -876,7 +910,16 @@ def test_every_url_pattern_has_an_entry_in_the_access_table():
 def _fingerprint() -> str:
     """A digest of every row the site's writes could touch."""
     digest = hashlib.sha256()
-    for app in ("communities", "meetings", "practices", "members", "taggit", "socialaccount"):
+    apps_written = (
+        "communities",
+        "meetings",
+        "webhooks",
+        "practices",
+        "members",
+        "taggit",
+        "socialaccount",
+    )
+    for app in apps_written:
         for model in apps.get_app_config(app).get_models():
             rows = model.objects.order_by("pk").values()
             for row in rows:
@@ -898,6 +941,8 @@ def _data_for(entry: Entry) -> dict:
     data = dict(entry.data or {})
     if data.get("account") == "__member_connection__":
         data["account"] = str(SocialAccount.objects.get(uid="member-at-corp").pk)
+    if data.get("delivery") == "__webhook_delivery__":
+        data["delivery"] = str(WebhookDelivery.objects.order_by("pk").first().pk)
     return data
 
 

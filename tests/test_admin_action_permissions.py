@@ -12,7 +12,7 @@ from tests.factories import CommunityFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-OUR_APPS = {"communities", "practices", "members"}
+OUR_APPS = {"communities", "webhooks", "practices", "members"}
 
 
 def _actions():

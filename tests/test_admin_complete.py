@@ -42,6 +42,8 @@ from communities.models import (
     Rule,
     StageChange,
 )
+from communities.webhooks import events as webhook_events
+from communities.webhooks.models import WebhookEndpoint
 from members.api_tokens import api_token_create
 from members.feed_tokens import FeedToken
 from members.models import (
@@ -70,7 +72,7 @@ from tests.factories import (
 )
 from tests.staff import login_with_mfa
 
-OUR_APPS = ("members", "communities", "meetings", "practices")
+OUR_APPS = ("members", "communities", "meetings", "webhooks", "practices")
 # Models whose changelist has no filter, and why. Empty: every one of ours has filters.
 NO_FILTER_BECAUSE: dict[str, str] = {}
 # Records of what happened: staff look, nobody changes them.
@@ -299,6 +301,16 @@ def populate() -> None:
         title=f"Insight {n}",
         post=post,
         proposed_by=facilitator,
+    )
+    endpoint = WebhookEndpoint.objects.create(
+        community=community,
+        created_by=facilitator,
+        url=f"https://hooks.example.org/{n}",
+        events=["post.published"],
+        secret="whsec_x",
+    )
+    webhook_events.event_record(
+        type="post.published", community=community, data={}, endpoints=[endpoint]
     )
     FeedToken.objects.create(user=member, purpose="calendar", token=f"token-{n}")
     api_token_create(user=member, name=f"Script {n}", scope="read", lifetime_days=30)

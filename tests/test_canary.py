@@ -21,6 +21,9 @@ from django.utils import timezone
 
 from communities.meetings import services as meeting_services
 from communities.models import CharterVersion, Community, Invitation, Membership, Report, Rule
+from communities.webhooks import events as webhook_events
+from communities.webhooks import services as webhook_services
+from communities.webhooks.models import WebhookDelivery, WebhookEndpoint
 from members import notifications
 from members.api_tokens import api_token_create
 from members.digests import preview_for
@@ -203,7 +206,26 @@ def _community(vis: str, users: dict) -> tuple[Community, dict]:
         kind="challenge",
         data={"title": canary(f"{vis}-insight"), "situation": canary(f"{vis}-insight-text")},
     )
+    # A webhook endpoint: its address, secret and delivery log are the facilitators'.
+    webhook = webhook_services.endpoint_create(
+        community=community,
+        by=users["facilitator"],
+        url=f"http://127.0.0.1:9/{CANARY}-{vis}-hook",
+        events=["post.published"],
+        description=canary(f"{vis}-webhook"),
+    )
+    WebhookEndpoint.objects.filter(pk=webhook.pk).update(secret=f"whsec_{CANARY}-{vis}-secret")
+    delivery = webhook_events.event_record(
+        type="post.published",
+        community=community,
+        data={"post": {"title": post.title}},
+        endpoints=[webhook],
+    )[0]
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        response_body=canary(f"{vis}-webhook-response")
+    )
     objects = {
+        "webhook": webhook,
         "rule": rule,
         "invitation": invitation,
         "pending": pending,
@@ -344,6 +366,15 @@ def test_the_canary_is_there_for_a_member_to_find(client):
     avatar = client.get(reverse("members:avatar", args=[owner.pk]))
     assert canary("hidden-file").encode() in b"".join(avatar.streaming_content)
     assert Invitation.objects.filter(message__contains=CANARY).exists()
+    # The facilitators find the webhook's log, secret and address where outsiders do not.
+    client.force_login(world.users["facilitator"])
+    for vis in VISIBILITIES:
+        webhook = world.objects[vis]["webhook"]
+        page = client.get(
+            reverse("webhooks:detail", args=[world.communities[vis].slug, webhook.pk])
+        ).content.decode()
+        for seeded in ("webhook", "webhook-response", "secret", "hook"):
+            assert f"{CANARY}-{vis}-{seeded}" in page
 
 
 def test_no_outsider_finds_the_canary_by_marking_a_community_as_read(client):

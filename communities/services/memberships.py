@@ -21,6 +21,7 @@ from ..models import (
     Membership,
     MembershipEvent,
 )
+from ..webhooks import events as webhook_events
 from .charter import record_charter_acceptance
 from .history import record_event, recount_members
 from .onboarding import complete_onboarding_if_done
@@ -67,6 +68,7 @@ def activate_membership(
     record_charter_acceptance(membership, version, actor=membership.user)
     complete_onboarding_if_done(membership)
     recount_members(membership.community)
+    webhook_events.member_joined(membership)
     return membership
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from communities.models import Community, Membership, ModerationAction, Report, Rule
+from communities.webhooks import events as webhook_events
 from practices import services as practices_services
 from practices.models import Comment, Post
 from practices.permissions import Item, check_can_report, check_is_reporter, noun_of
@@ -133,6 +134,7 @@ def report_create(
     threshold = community.report_threshold
     if threshold and open_reports >= threshold:
         _hide_automatically(item, community, open_reports)
+    webhook_events.report_filed(report)
     return report
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from communities.models import Community
 from config.tasks import task_publish_on_commit
 
+from ...webhooks import events as webhook_events
 from ..models import Audience, Meeting, MeetingSeries, Rsvp
 from ..permissions import check_can_edit_meeting, check_can_schedule_meeting, membership_of
 from ..recurrence import (
@@ -126,6 +127,7 @@ def meeting_schedule(
             raise ValidationError({"rule": _("This rule gives no meeting in the coming year.")})
     if invite:
         _invite_after_commit(meeting)
+    webhook_events.meeting_scheduled(meeting)
     return meeting
 
 
