@@ -19,6 +19,8 @@ from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
+from practices import bylines
+
 register = template.Library()
 
 ITEM_TEMPLATE = "practices/includes/post_list_item.html"
@@ -47,7 +49,7 @@ def _shown(post, heading_level: int, show_community: bool) -> tuple:
         post.published_at,
         post.community.slug,
         post.community.name,
-        post.author.display_name,
+        bylines.author_name(post),
         [(tag.name, tag.slug) for tag in post.tags.all()],
         heading_level,
         show_community,
