@@ -1,0 +1,325 @@
+"""Posts shared without the author's name: nobody but the author and, for moderation,
+the facilitators learns who wrote them; the author can reveal themselves later.
+
+The canary: the author's name and email carry a unique string, the post's title
+another. Every URL pattern (filled with real ids the way the access table fills them,
+pointed at the post shared without name and the author's own comment on it) is
+requested plain and as htmx by members and outsiders, then every email and digest
+rendered for them is searched: the author's canary appears nowhere, except on pages
+that list people and never what they wrote (PERSON_PAGES).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils import timezone
+from taggit.models import Tag
+
+from members import notifications
+from members.digests import preview_for
+from members.models import Notification, NotificationKind, OutboundEmail
+from practices import services
+from practices.models import Post, TagFollow
+from practices.services import member_handle
+from tests.communities.test_views_manage import details_data
+from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.test_access_table import ROUTES, build_world, url_for
+from tests.test_canary import _own_calendar_url
+
+pytestmark = pytest.mark.django_db
+
+AUTHOR_CANARY = "zqanon"
+POST_CANARY = "zqsecretpost"
+# Everyone but the facilitators and staff, who see the name in moderation views.
+READERS = ["anonymous", "outsider", "pending", "invited", "member", "core", "banned"]
+COMMUNITIES = ["public", "members"]
+# Pages about people, not about what they wrote: the member directory and the meeting
+# notes' choice of whom an insight came from list the author by name; the post shared
+# without name must never appear with them.
+PERSON_PAGES = {"communities:members", "meetings:notes"}
+
+EXPERIENCE = {
+    "title": f"{POST_CANARY} handover at night",
+    "tried": "We moved the handover to the bedside.",
+    "happened": "Patients corrected two things.",
+    "learned": "Ask the patient first.",
+    "outcome": "worked",
+}
+
+
+def _share_without_name(world, vis: str, author):
+    """The author shares an experience without name in `vis`, mentioning "member",
+    and replies, on their own post, to a comment by "member"."""
+    community = world.communities[vis]
+    community.allows_unnamed_posts = True
+    community.save(update_fields=["allows_unnamed_posts"])
+    # A member for a while: the digest's "new members" would list their name (as the
+    # member directory does) next to the new post.
+    MembershipFactory(community=community, user=author, joined_at=timezone.now() - timedelta(60))
+    member = world.users["member"]
+    data = {**EXPERIENCE, "learned": f"Ask the patient first, as @{member_handle(member)} said."}
+    post = services.post_create(
+        community=community,
+        author=author,
+        kind=Post.Kind.EXPERIENCE,
+        data=data,
+        tags=["handover"],
+        shared_without_name=True,
+    )
+    question = services.comment_create(post=post, author=member, body="Did the night shift mind?")
+    reply = services.comment_create(
+        post=post, author=author, body="Not at all, they asked for it.", parent=question
+    )
+    world.objects[vis]["post"] = post
+    world.objects[vis]["comment"] = reply
+    return post
+
+
+@pytest.fixture
+def world():
+    world = build_world()
+    author = UserFactory(
+        display_name=f"{AUTHOR_CANARY} Author", email=f"{AUTHOR_CANARY}-author@practica.test"
+    )
+    world.users["author"] = author
+    # "member" follows the topic, so a new post in it reaches them (site and email).
+    TagFollow.objects.create(
+        user=world.users["member"], tag=Tag.objects.get_or_create(name="handover")[0]
+    )
+    for vis in COMMUNITIES:
+        _share_without_name(world, vis, author)
+    return world
+
+
+def _leak(body: str, name: str) -> str | None:
+    lowered = body.lower()
+    if AUTHOR_CANARY not in lowered:
+        return None
+    if name in PERSON_PAGES and POST_CANARY not in lowered:
+        return None
+    at = lowered.index(AUTHOR_CANARY)
+    return body[max(0, at - 40) : at + 40]
+
+
+def _body(response) -> str:
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    return raw.decode(errors="replace") + response.get("Location", "")
+
+
+def test_nobody_but_the_author_and_facilitators_finds_the_author_anywhere(client, world):
+    leaks = []
+    for name, params in ROUTES:
+        for vis in COMMUNITIES:
+            url = url_for(name, params, world, vis)
+            for role in READERS:
+                if name.startswith("meetings:feed_") or name == "practices:member_feed":
+                    if role == "anonymous":
+                        continue
+                    url = _own_calendar_url(name, url, world.users[role])
+                client.logout()
+                if role != "anonymous":
+                    client.force_login(world.users[role])
+                for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+                    found = _leak(_body(client.get(url, **headers)), name)
+                    if found:
+                        how = "htmx" if headers else "page"
+                        leaks.append(f"{role:<9} {how} {url}: {found!r}")
+    # The author's profile, as the people who may open it see it.
+    author = world.users["author"]
+    for role in ("member", "core"):
+        client.force_login(world.users[role])
+        body = client.get(reverse("members:profile", args=[author.pk])).content.decode()
+        if POST_CANARY in body or "Not at all, they asked" in body:
+            leaks.append(f"{role}: the author's profile lists the post or their comment on it")
+    assert not leaks, "\n".join(leaks)
+
+
+def test_the_canary_post_is_there_for_members_to_read(client, world):
+    """The crawl proves something only if readers do see the post and the reply."""
+    client.force_login(world.users["core"])
+    for vis in COMMUNITIES:
+        post = world.objects[vis]["post"]
+        page = client.get(post.get_absolute_url()).content.decode()
+        assert POST_CANARY in page
+        assert "Not at all, they asked for it." in page
+        assert "A member of this community" in page
+        api = client.get(f"/api/v1/communities/{post.community.slug}/posts/{post.pk}/").json()
+        assert api["author"] is None
+        assert api["byline"] == "a member of this community"
+        assert api["shared_without_name"] is True
+    member = world.users["member"]
+    kinds = set(Notification.objects.filter(recipient=member).values_list("kind", flat=True))
+    assert {NotificationKind.MENTION, NotificationKind.REPLY} <= kinds
+
+
+def test_no_email_or_digest_names_the_author(world):
+    notifications.send_notification_emails(now=timezone.now() + timedelta(hours=1))
+    leaks = []
+    author = world.users["author"]
+    for role in READERS[1:]:
+        user = world.users[role]
+        for email in OutboundEmail.objects.filter(to=user.email):
+            text = f"{email.subject}\n{email.body_text}\n{email.body_html}"
+            if AUTHOR_CANARY in text.lower():
+                leaks.append(f"{role}: email {email.subject!r}")
+        preview = preview_for(user)
+        if preview.email is not None:
+            rendered = f"{preview.email.subject}\n{preview.email.text}\n{preview.email.html}"
+            if AUTHOR_CANARY in rendered.lower():
+                leaks.append(f"{role}: digest")
+    assert not leaks, "\n".join(leaks)
+    # The mention and the reply did go out, without the name.
+    sent = OutboundEmail.objects.filter(to=world.users["member"].email)
+    assert sent.exists()
+    assert any("A member of this community" in e.body_text for e in sent)
+    assert not OutboundEmail.objects.filter(to=author.email, subject__icontains="mentioned")
+
+
+def test_facilitators_and_staff_see_who_shared_it_in_moderation_views(client, world):
+    post = world.objects["members"]["post"]
+    name = world.users["author"].display_name
+    client.force_login(world.users["facilitator"])
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert f"Shared without name — by {name}" in page
+    # A report puts the post in the review queue, where the name is shown too.
+    client.force_login(world.users["core"])
+    report = reverse("communities:report_post", args=[post.community.slug, post.pk])
+    assert client.post(report, {"rule": "other", "note": "Please check"}).status_code in (200, 302)
+    client.force_login(world.users["facilitator"])
+    queue = client.get(reverse("communities:manage_reports", args=[post.community.slug]))
+    assert f"Shared without name — by {name}" in queue.content.decode()
+    # A facilitator of another community is a reader like any other.
+    client.force_login(world.users["other_facilitator"])
+    public = world.objects["public"]["post"]
+    assert name not in client.get(public.get_absolute_url()).content.decode()
+
+
+def test_the_author_reveals_themselves_and_is_named_everywhere(client, world):
+    post = world.objects["public"]["post"]
+    author = world.users["author"]
+    reveal = reverse("practices:reveal", args=[post.community.slug, post.pk])
+    client.force_login(world.users["core"])
+    assert client.post(reveal).status_code == 403
+    client.force_login(author)
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "Shared without your name" in page
+    assert reveal in page
+    confirm = client.get(reveal)
+    assert confirm.status_code == 200
+    assert "cannot be undone" in confirm.content.decode()
+    post.refresh_from_db()
+    assert post.shared_without_name  # looking at the confirmation changes nothing
+    response = client.post(reveal)
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert not post.shared_without_name
+    assert post.revealed_at is not None
+    assert client.post(reveal).status_code == 403  # once
+    client.force_login(world.users["core"])
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert author.display_name in page
+    assert "A member of this community" not in page
+    feed = client.get(reverse("practices:feed", args=[post.community.slug])).content.decode()
+    assert f"by {author.display_name}" in feed
+    profile = client.get(reverse("members:profile", args=[author.pk])).content.decode()
+    assert POST_CANARY in profile
+    # It cannot be made nameless again.
+    with pytest.raises(Exception, match="already shared with your name"):
+        services.post_update(post=post, editor=author, data={}, shared_without_name=True)
+
+
+def test_reactions_applied_and_replies_still_reach_the_author(world):
+    post = world.objects["members"]["post"]
+    author, core = world.users["author"], world.users["core"]
+    services.reaction_set(post=post, user=core, kind="applied", active=True, note="Tried it")
+    services.comment_create(post=post, author=core, body="We did the same on ward 3.")
+    received = Notification.objects.filter(recipient=author, post=post)
+    kinds = set(received.values_list("kind", flat=True))
+    assert {NotificationKind.APPLIED, NotificationKind.REPLY} <= kinds
+    headlines = [notifications.headline(n) for n in received]
+    assert f"{core.display_name} applied your experience “{post.title}”" in headlines
+    assert f"{core.display_name} replied to your post “{post.title}”" in headlines
+    # The author's own list shows their post as theirs.
+    assert any("your post" in h for h in headlines)
+
+
+def test_the_author_sees_their_post_on_their_own_profile_marked(client, world):
+    author = world.users["author"]
+    client.force_login(author)
+    profile = client.get(reverse("members:profile", args=[author.pk])).content.decode()
+    assert POST_CANARY in profile
+    assert "Shared without your name" in profile
+
+
+@pytest.fixture
+def closed_community():
+    founder = UserFactory()
+    community = CommunityFactory(created_by=founder)
+    MembershipFactory(community=community, user=founder, facilitator=True)
+    member = MembershipFactory(community=community).user
+    return community, member, founder
+
+
+def test_without_the_setting_there_is_no_checkbox_and_the_field_is_refused(
+    client, closed_community
+):
+    community, member, _founder = closed_community
+    assert not community.allows_unnamed_posts
+    create = reverse("practices:create", args=[community.slug, "experience"])
+    client.force_login(member)
+    assert "shared_without_name" not in client.get(create).content.decode()
+    data = {**EXPERIENCE, "action": "publish", "shared_without_name": "on"}
+    response = client.post(create, data)
+    assert response.status_code == 200
+    assert "does not allow posts without a name" in response.content.decode()
+    assert not Post.objects.exists()
+    with pytest.raises(PermissionDenied):
+        services.post_create(
+            community=community,
+            author=member,
+            kind=Post.Kind.EXPERIENCE,
+            data=EXPERIENCE,
+            shared_without_name=True,
+        )
+    api = client.post(
+        f"/api/v1/communities/{community.slug}/posts/",
+        {**EXPERIENCE, "kind": "experience", "shared_without_name": True},
+        content_type="application/json",
+    )
+    assert api.status_code == 403
+    assert not Post.objects.exists()
+
+
+def test_with_the_setting_the_form_offers_the_checkbox_and_shares_without_name(
+    client, closed_community
+):
+    community, member, facilitator = closed_community
+    client.force_login(facilitator)
+    manage = reverse("communities:manage", args=[community.slug])
+    assert "Members may share experiences without their name" in client.get(manage).content.decode()
+    data = details_data(visibility=community.visibility, join_policy=community.join_policy)
+    assert client.post(manage, {**data, "allows_unnamed_posts": "on"}).status_code == 302
+    community.refresh_from_db()
+    assert community.allows_unnamed_posts
+    client.force_login(member)
+    create = reverse("practices:create", args=[community.slug, "experience"])
+    page = client.get(create).content.decode()
+    assert "Share without my name" in page
+    assert "The facilitators still see your name" in page
+    response = client.post(create, {**EXPERIENCE, "action": "publish", "shared_without_name": "on"})
+    assert response.status_code == 302
+    post = Post.objects.get()
+    assert post.shared_without_name
+    # Editing keeps the choice; unticking it puts the author's name on the post.
+    edit = reverse("practices:edit", args=[community.slug, post.pk])
+    assert 'name="shared_without_name"' in client.get(edit).content.decode()
+    assert client.post(edit, {**EXPERIENCE, "action": "publish"}).status_code == 302
+    post.refresh_from_db()
+    assert not post.shared_without_name
+    assert post.revealed_at is not None
+    # Once named, the choice is not offered again.
+    assert 'name="shared_without_name"' not in client.get(edit).content.decode()
