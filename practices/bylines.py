@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 from communities.querysets import profiles_visible_to
 
@@ -55,6 +55,14 @@ def shown_name(post: Post | None, person: User | None) -> str:
 def author_name(post: Post) -> str:
     """The post's author as everyone reads it: the name, or "a member of this community"."""
     return str(UNNAMED_AUTHOR) if is_unnamed(post) else post.author.display_name
+
+
+def by_author(post: Post) -> str:
+    """ "by <name>", or "by a member of this community" (a phrase of its own: languages
+    inflect it differently from a name)."""
+    if is_unnamed(post):
+        return pgettext("byline", "by a member of this community")
+    return gettext("by %(name)s") % {"name": post.author.display_name}
 
 
 def shown_author(post: Post) -> User | None:

@@ -18,6 +18,12 @@ def author_name_filter(post) -> str:
     return bylines.author_name(post)
 
 
+@register.filter(name="by_author")
+def by_author_filter(post) -> str:
+    """{{ post|by_author }}: "by <name>" as everyone reads it (practices.bylines)."""
+    return bylines.by_author(post)
+
+
 @register.filter(name="unnamed_on")
 def unnamed_on_filter(person_id, post) -> bool:
     """{% if comment.author_id|unnamed_on:post %}: shown without a name on `post`."""
