@@ -128,6 +128,29 @@ def test_nobody_but_the_author_and_facilitators_finds_the_author_anywhere(client
                     if found:
                         how = "htmx" if headers else "page"
                         leaks.append(f"{role:<9} {how} {url}: {found!r}")
+    # Searches that find the post; the author's name typed into search finds nothing.
+    by_name = f"{reverse('practices:search')}?q={AUTHOR_CANARY}"
+    for role in ("member", "core"):
+        client.force_login(world.users[role])
+        if POST_CANARY in client.get(by_name).content.decode():
+            leaks.append(f"{role:<9} searching the author's name finds the post")
+    queries = [
+        f"{reverse('practices:search')}?q=handover",
+        f"{reverse('practices:search')}?q={POST_CANARY}",
+        f"{reverse('practices:lessons')}?q=patient",
+        f"{reverse('practices:similar')}?title=handover+at+night",
+        f"/api/v1/search/?q={POST_CANARY}",
+    ]
+    for url in queries:
+        for role in ("anonymous", "member", "core"):
+            client.logout()
+            if role != "anonymous":
+                client.force_login(world.users[role])
+            found = _leak(_body(client.get(url)), "search")
+            if found:
+                leaks.append(f"{role:<9} search {url}: {found!r}")
+    client.force_login(world.users["core"])
+    assert POST_CANARY in client.get(queries[0]).content.decode()  # the search did find it
     # The author's profile, as the people who may open it see it.
     author = world.users["author"]
     for role in ("member", "core"):
