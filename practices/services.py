@@ -200,7 +200,8 @@ def post_update(
 
     A draft can be published here; a published post stays published. Until a post has
     been published with its author's name, the author may choose to share it without
-    name (`shared_without_name`); unticking that on a published post reveals them.
+    name (`shared_without_name`); False on a published post reveals them, as
+    `post_reveal` does.
     """
     post = Post.objects.select_for_update().select_related("community").get(pk=post.pk)
     check_can_edit_post(editor, post)

@@ -125,6 +125,7 @@ class PostForm(forms.Form):
         allow_unnamed = unnamed_choice_open(post)
         if allow_unnamed:
             initial["shared_without_name"] = post.shared_without_name
+        initial["unnamed_locked"] = post.shared_without_name and not allow_unnamed
         return cls(
             data,
             kind=post.kind,
@@ -136,7 +137,10 @@ class PostForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         asked = forms.BooleanField(required=False).to_python(self.data.get("shared_without_name"))
-        if not self.allow_unnamed and asked:
+        # A published post shared without name stays so; only "Put my name on it" (with
+        # its confirmation) changes that, so a stale form's tick is no error there.
+        locked = bool(self.initial.get("unnamed_locked"))
+        if not self.allow_unnamed and asked and not locked:
             raise forms.ValidationError(
                 _("This community does not allow posts without a name."), code="unnamed"
             )
@@ -166,16 +170,13 @@ class PostForm(forms.Form):
 
 
 def unnamed_choice_open(post: Post) -> bool:
-    """Does editing `post` offer "Share without my name"? While it is shared without
-    name (unticking reveals the author), or, where the community allows it, while it has
-    never been shown with the author's name."""
-    if post.shared_without_name:
-        return True
-    return (
-        post.community.allows_unnamed_posts
-        and post.published_at is None
-        and post.revealed_at is None
-    )
+    """Does editing `post` offer "Share without my name"? Until it is published (a draft,
+    or a post waiting for approval), where the community allows it or the author chose
+    it already. Once published, the author reveals themselves on the post page only,
+    after a confirmation."""
+    if post.published_at is not None or post.revealed_at is not None:
+        return False
+    return post.shared_without_name or post.community.allows_unnamed_posts
 
 
 class FeedFilterForm(forms.Form):

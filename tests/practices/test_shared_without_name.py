@@ -337,12 +337,24 @@ def test_with_the_setting_the_form_offers_the_checkbox_and_shares_without_name(
     assert response.status_code == 302
     post = Post.objects.get()
     assert post.shared_without_name
-    # Editing keeps the choice; unticking it puts the author's name on the post.
+    # Editing the published post keeps it without name: only the post page's "Put my
+    # name on it", after its confirmation, reveals the author.
     edit = reverse("practices:edit", args=[community.slug, post.pk])
-    assert 'name="shared_without_name"' in client.get(edit).content.decode()
-    assert client.post(edit, {**EXPERIENCE, "action": "publish"}).status_code == 302
+    page = client.get(edit).content.decode()
+    assert 'name="shared_without_name"' not in page
+    assert "it stays so when you save" in page
+    changed = {**EXPERIENCE, "learned": "Ask first.", "action": "publish"}
+    assert client.post(edit, changed).status_code == 302
+    assert client.post(edit, {**changed, "shared_without_name": "on"}).status_code == 302
     post.refresh_from_db()
-    assert not post.shared_without_name
-    assert post.revealed_at is not None
-    # Once named, the choice is not offered again.
-    assert 'name="shared_without_name"' not in client.get(edit).content.decode()
+    assert post.shared_without_name and post.learned == "Ask first."
+    # A draft's choice can change until it is published.
+    draft = {**EXPERIENCE, "title": "Draft", "action": "draft", "shared_without_name": "on"}
+    assert client.post(create, draft).status_code == 302
+    draft_post = Post.objects.get(title="Draft")
+    assert draft_post.shared_without_name
+    edit_draft = reverse("practices:edit", args=[community.slug, draft_post.pk])
+    assert 'name="shared_without_name"' in client.get(edit_draft).content.decode()
+    assert client.post(edit_draft, {**EXPERIENCE, "action": "publish"}).status_code == 302
+    draft_post.refresh_from_db()
+    assert draft_post.is_published and not draft_post.shared_without_name
