@@ -67,6 +67,7 @@ class PostAdmin(admin.ModelAdmin):
         "kind",
         "outcome",
         "status",
+        "shared_without_name",
         ("hidden_at", admin.EmptyFieldListFilter),
     ]
     search_fields = ["title", "author__email", "community__name"]
@@ -75,6 +76,7 @@ class PostAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     exclude = ["search_vector"]
     readonly_fields = [
+        "revealed_at",
         "comment_count",
         "helpful_count",
         "applied_count",
