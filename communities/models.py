@@ -119,7 +119,8 @@ class Community(models.Model):
         default=False,
         help_text=_(
             "Members see such a post as shared by “a member of this community”; the "
-            "facilitators still see who wrote it, for moderation."
+            "facilitators still see who wrote it, for moderation. Turning this off later "
+            "leaves those posts without name."
         ),
     )
     report_threshold = models.PositiveSmallIntegerField(

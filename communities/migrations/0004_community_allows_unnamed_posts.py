@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='community',
             name='allows_unnamed_posts',
-            field=models.BooleanField(default=False, help_text='Members see such a post as shared by “a member of this community”; the facilitators still see who wrote it, for moderation.', verbose_name='members may share experiences without their name'),
+            field=models.BooleanField(default=False, help_text='Members see such a post as shared by “a member of this community”; the facilitators still see who wrote it, for moderation. Turning this off later leaves those posts without name.', verbose_name='members may share experiences without their name'),
         ),
     ]
