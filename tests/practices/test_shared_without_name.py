@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
+from communities.models import Community
 from members import notifications
 from members.digests import preview_for
 from members.models import Notification, NotificationKind, OutboundEmail
@@ -372,3 +373,46 @@ def test_with_the_setting_the_form_offers_the_checkbox_and_shares_without_name(
     assert client.post(edit_draft, {**EXPERIENCE, "action": "publish"}).status_code == 302
     draft_post.refresh_from_db()
     assert draft_post.is_published and not draft_post.shared_without_name
+
+
+def test_turning_the_setting_off_leaves_earlier_posts_without_name(client, closed_community):
+    community, member, facilitator = closed_community
+    Community.objects.filter(pk=community.pk).update(allows_unnamed_posts=True)
+    community.refresh_from_db()
+    post = services.post_create(
+        community=community,
+        author=member,
+        kind=Post.Kind.EXPERIENCE,
+        data=EXPERIENCE,
+        shared_without_name=True,
+    )
+    Community.objects.filter(pk=community.pk).update(allows_unnamed_posts=False)
+    post.refresh_from_db()
+    services.post_update(post=post, editor=member, data={"learned": "Ask first."})
+    post.refresh_from_db()
+    assert post.shared_without_name
+    reader = MembershipFactory(community=community).user
+    client.force_login(reader)
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "A member of this community" in page
+    assert member.display_name not in page
+
+
+def test_members_reading_german_see_ein_mitglied_dieser_gemeinschaft(client, closed_community):
+    community, member, _facilitator = closed_community
+    Community.objects.filter(pk=community.pk).update(allows_unnamed_posts=True)
+    community.refresh_from_db()
+    post = services.post_create(
+        community=community,
+        author=member,
+        kind=Post.Kind.EXPERIENCE,
+        data=EXPERIENCE,
+        shared_without_name=True,
+    )
+    reader = MembershipFactory(community=community, user=UserFactory(language="de")).user
+    client.force_login(reader)
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "Ein Mitglied dieser Gemeinschaft" in page
+    feed = client.get(reverse("practices:feed", args=[community.slug])).content.decode()
+    assert "von einem Mitglied dieser Gemeinschaft" in feed
+    assert member.display_name not in feed
