@@ -137,7 +137,7 @@ class CommunityAdmin(admin.ModelAdmin):
             _("Look and language"),
             {"fields": ("meeting_rhythm", "language", "cover_color", "cover_image", "tags")},
         ),
-        (_("Access"), {"fields": ("visibility", "join_policy")}),
+        (_("Access"), {"fields": ("visibility", "join_policy", "allows_unnamed_posts")}),
         (
             _("Welcome and charter"),
             {

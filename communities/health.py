@@ -40,6 +40,7 @@ WAITING_FIELDS = (
     "title",
     "published_at",
     "comment_count",
+    "shared_without_name",
     "author__display_name",
     "author__email",
 )

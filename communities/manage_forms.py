@@ -80,6 +80,7 @@ class CommunityDetailsForm(forms.ModelForm):
             "tags",
             "visibility",
             "join_policy",
+            "allows_unnamed_posts",
         ]
         widgets = {
             "kind": forms.RadioSelect,

@@ -114,6 +114,15 @@ class Community(models.Model):
     reminder_second_days = models.PositiveSmallIntegerField(
         _("second onboarding reminder after (days)"), default=7
     )
+    allows_unnamed_posts = models.BooleanField(
+        _("members may share experiences without their name"),
+        default=False,
+        help_text=_(
+            "Members see such a post as shared by “a member of this community”; the "
+            "facilitators still see who wrote it, for moderation. Turning this off later "
+            "leaves those posts without name."
+        ),
+    )
     report_threshold = models.PositiveSmallIntegerField(
         _("hide automatically after this many reports"), default=3
     )

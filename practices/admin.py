@@ -69,6 +69,7 @@ class PostAdmin(admin.ModelAdmin):
         "kind",
         "outcome",
         "status",
+        "shared_without_name",
         ("hidden_at", admin.EmptyFieldListFilter),
     ]
     search_fields = ["title", "author__email", "community__name"]
@@ -77,6 +78,7 @@ class PostAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     exclude = ["search_vector"]
     readonly_fields = [
+        "revealed_at",
         "comment_count",
         "helpful_count",
         "applied_count",

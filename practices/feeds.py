@@ -23,6 +23,7 @@ from communities.models import Community
 from config.links import absolute_reverse, absolute_url
 from members.feed_tokens import FeedPurpose, feed_token_for, feed_token_owner
 
+from . import bylines
 from .markdown import render_markdown
 from .models import Post
 
@@ -100,8 +101,8 @@ class _PostFeed(Feed):
         return item.edited_at or item.published_at
 
     def item_author_name(self, item: Post):
-        # The name members see on the site; never the email address.
-        return item.author.display_name or None
+        # The name members see on the site (practices.bylines); never the email address.
+        return bylines.author_name(item) or None
 
     def item_categories(self, item: Post):
         return [t.name for t in item.tags.all()]

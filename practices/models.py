@@ -67,6 +67,10 @@ class Post(models.Model):
     is_pinned = models.BooleanField(
         _("starter post"), default=False, help_text=_("Pinned for new members to read.")
     )
+    # Shown as "a member of this community" to everyone but its author, the community's
+    # facilitators and staff (practices.bylines); the author may reveal themselves later.
+    shared_without_name = models.BooleanField(_("shared without name"), default=False)
+    revealed_at = models.DateTimeField(_("author revealed"), null=True, blank=True)
     hidden_at = models.DateTimeField(_("hidden"), null=True, blank=True)
     hidden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

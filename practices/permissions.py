@@ -75,6 +75,20 @@ def check_can_delete_post(user: User, post: Post) -> None:
         raise PermissionDenied(_("Only the author can delete this post."))
 
 
+def check_can_reveal_post(user: User, post: Post) -> None:
+    """The author of a post shared without name may put their name on it, once."""
+    if not _is_author(user, post):
+        raise PermissionDenied(_("Only the author can put their name on this post."))
+    if not post.shared_without_name:
+        raise PermissionDenied(_("This post already shows its author's name."))
+
+
+def check_can_share_without_name(user: User, community: Community) -> None:
+    """Members share without their name only where the community allows it."""
+    if not community.allows_unnamed_posts:
+        raise PermissionDenied(_("This community does not allow posts without a name."))
+
+
 def check_can_hide_post(user: User, post: Post, membership: MembershipArg = UNKNOWN) -> None:
     """Facilitators and staff hide published posts (with a reason) and show them again."""
     if not post.is_published:

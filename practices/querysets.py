@@ -65,6 +65,7 @@ LIST_COLUMNS = (
     "excerpt",
     "published_at",
     "last_activity_at",
+    "shared_without_name",
     "community__id",
     "community__slug",
     "community__name",

@@ -50,6 +50,7 @@ RESULT_FIELDS = (
     "excerpt",
     "community__slug",
     "community__name",
+    "shared_without_name",
     "author__display_name",
 )
 SIMILAR_FIELDS = ("title", "outcome", "community__slug", "community__name")

@@ -52,7 +52,9 @@ from .permissions import (
     check_can_mark_comment_helpful,
     check_can_pin_post,
     check_can_react,
+    check_can_reveal_post,
     check_can_save_post,
+    check_can_share_without_name,
     check_can_track_reading,
 )
 from .tags import normalise_tag
@@ -130,15 +132,19 @@ def post_create(
     data: dict,
     tags: Sequence[str] = (),
     publish: bool = True,
+    shared_without_name: bool = False,
 ) -> Post:
     """Write an experience or a challenge; as a draft it waits unpublished for its author.
 
     Publishing needs an active membership with the current rules accepted, and stays
     within the rate limits. Under pre-moderation a member's first posts wait for a
     facilitator's approval instead (status "pending"). The author follows their own
-    post so they hear about replies.
+    post so they hear about replies. Shared without name (where the community allows
+    it), members see "a member of this community" instead of the author.
     """
     check_can_contribute(author, community)
+    if shared_without_name:
+        check_can_share_without_name(author, community)
     if kind not in Post.Kind.values:
         raise ValidationError(_("Unknown kind of post."))
     if publish:
@@ -154,6 +160,7 @@ def post_create(
         kind=kind,
         status=_publishing_status(publish, held),
         published_at=now if publish and not held else None,
+        shared_without_name=shared_without_name,
         created_at=now,
         last_activity_at=now,
         **{f: data.get(f, "") or "" for f in content_fields(kind)},
@@ -202,15 +209,21 @@ def post_update(
     data: dict,
     tags: Sequence[str] | None = None,
     publish: bool = False,
+    shared_without_name: bool | None = None,
 ) -> Post:
     """Edit a post, keeping the previous content as a revision (the visible edit history).
 
-    A draft can be published here; a published post stays published.
+    A draft can be published here; a published post stays published. Until a post has
+    been published with its author's name, the author may choose to share it without
+    name (`shared_without_name`); False on a published post reveals them, as
+    `post_reveal` does.
     """
     post = Post.objects.select_for_update().select_related("community").get(pk=post.pk)
     check_can_edit_post(editor, post)
     if post.status == Post.Status.DELETED:
         raise ValidationError(_("This post was deleted."))
+    if shared_without_name is not None and shared_without_name != post.shared_without_name:
+        _set_shared_without_name(post, editor, shared_without_name)
     publishing = publish and post.status == Post.Status.DRAFT
     if post.is_published or publishing or post.status == Post.Status.PENDING:
         merged = {**{f: getattr(post, f) for f in content_fields(post.kind)}, **data}
@@ -248,6 +261,32 @@ def post_update(
         _on_publish(post)
     elif changed and post.is_published:
         _record_mentions(post=post, comment=None, author=editor, text=_text_of(post))
+    return post
+
+
+def _set_shared_without_name(post: Post, editor: User, unnamed: bool) -> None:
+    if not unnamed:
+        if post.published_at is not None:
+            post.revealed_at = timezone.now()
+        post.shared_without_name = False
+        return
+    check_can_share_without_name(editor, post.community)
+    if post.published_at is not None or post.revealed_at is not None:
+        raise ValidationError(
+            _("This post was already shared with your name; it cannot be made nameless now.")
+        )
+    post.shared_without_name = True
+
+
+@transaction.atomic
+def post_reveal(*, post: Post, by: User) -> Post:
+    """The author of a post shared without name puts their name on it: from now on it
+    shows them everywhere, like any other post. It cannot be undone."""
+    post = Post.objects.select_for_update().select_related("community", "author").get(pk=post.pk)
+    check_can_reveal_post(by, post)
+    post.shared_without_name = False
+    post.revealed_at = timezone.now()
+    post.save(update_fields=["shared_without_name", "revealed_at"])
     return post
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("c/<slug:slug>/posts/<int:pk>/", reading.post_detail, name="detail"),
     path("c/<slug:slug>/posts/<int:pk>/edit/", writing.post_edit, name="edit"),
     path("c/<slug:slug>/posts/<int:pk>/delete/", writing.post_delete, name="delete"),
+    path("c/<slug:slug>/posts/<int:pk>/reveal/", writing.post_reveal, name="reveal"),
     path("c/<slug:slug>/posts/<int:pk>/history/", reading.post_history, name="history"),
     path("c/<slug:slug>/posts/<int:pk>/hide/", actions.post_hide, name="hide"),
     path("c/<slug:slug>/posts/<int:pk>/pin/", actions.post_pin, name="pin"),

@@ -328,6 +328,9 @@ TABLE.update(
         ),
         "practices:edit": Entry(author_page("member"), may_write=only("member"), data=POST_DATA),
         "practices:delete": Entry(author_page("member"), may_write=only("member"), data={}),
+        # The world's posts carry their author's name: there is nothing to reveal, so
+        # the author too is refused (tests/practices/test_shared_without_name.py).
+        "practices:reveal": Entry(author_page("nobody"), may_write=nobody, data={}),
         "practices:preview": Entry(post_only),
         "practices:bookmarks": Entry(signed_in),
         "practices:drafts": Entry(signed_in),

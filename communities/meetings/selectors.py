@@ -68,7 +68,15 @@ def meeting_outcomes(meeting: Meeting, user: User) -> list:
         Post.objects.visible_to(user)
         .filter(pk__in=post_ids)
         .select_related("author")
-        .only("pk", "title", "kind", "community_id", "author__display_name", "published_at")
+        .only(
+            "pk",
+            "title",
+            "kind",
+            "community_id",
+            "shared_without_name",
+            "author__display_name",
+            "published_at",
+        )
         .order_by("published_at")
     )
 

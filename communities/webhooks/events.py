@@ -114,7 +114,7 @@ def post_published(post: Any) -> list[WebhookDelivery]:
                 "excerpt": post.excerpt,
                 "published_at": _time(post.published_at),
             },
-            "author": byline_for_members(post.author, community),
+            "author": byline_for_members(post.author, community, on_post=post),
         },
     )
 
@@ -142,7 +142,7 @@ def comment_created(comment: Any) -> list[WebhookDelivery]:
                 "excerpt": Truncator(plain_text(comment.body_html)).words(EXCERPT_WORDS),
                 "created_at": _time(comment.created_at),
             },
-            "author": byline_for_members(comment.author, community),
+            "author": byline_for_members(comment.author, community, on_post=post),
         },
     )
 

@@ -20,6 +20,7 @@ from django.utils.text import Truncator
 from communities.meetings.selectors import upcoming_in_communities
 from communities.models import Community, Membership
 from config.links import absolute_url
+from practices import bylines
 from practices.models import Post, Reaction
 
 # How much of one community's window is read per run; memory stays bounded however
@@ -100,7 +101,7 @@ def _post_item(post: Post, slug: str) -> PostItem:
         title=post.title,
         url=absolute_url(reverse("practices:detail", args=[slug, post.pk])),
         author_id=post.author_id,
-        author_name=post.author.display_name,
+        author_name=bylines.author_name(post),
         published_at=post.published_at,
         outcome=post.get_outcome_display() if post.outcome else "",
         learned=_excerpt(post.learned),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from practices import bylines
 from practices.models import Post
 
 from ..models import Notification
@@ -20,12 +21,20 @@ def title(post: Post | None) -> str:
     return Truncator(post.title).chars(TITLE_CHARS) if post else ""
 
 
+def actor_name(notification: Notification) -> str:
+    """Who acted, as shown in connection with the post: the author of a post shared
+    without name is "a member of this community" (practices.bylines)."""
+    n = notification
+    if n.actor is None:
+        return _("Someone")
+    return capfirst(bylines.shown_name(n.post, n.actor))
+
+
 def headline(notification: Notification) -> str:
     """One sentence saying what happened, in the active language."""
     n = notification
-    actor = n.actor.display_name if n.actor else _("Someone")
     values = {
-        "actor": actor,
+        "actor": actor_name(n),
         "title": title(n.post),
         "community": n.community.name if n.community else "",
     }
@@ -59,7 +68,7 @@ def headline(notification: Notification) -> str:
 def short_headline(notification: Notification) -> str:
     """What happened, for a list under the post's title (an email folding several)."""
     n = notification
-    values = {"actor": n.actor.display_name if n.actor else _("Someone")}
+    values = {"actor": actor_name(n)}
     if n.kind == Kind.REPLY:
         return _("%(actor)s replied") % values
     if n.kind == Kind.ANSWER:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from communities.models import Community, Membership
 from communities.querysets import avatars_visible_to, profiles_visible_to
 from config.uploads import avatar_policy, stored_file_response
+from practices.bylines import named_comments, named_posts
 from practices.models import Comment, Post
 
 from ..forms import ProfileForm
@@ -62,9 +63,16 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
     """
     member = get_object_or_404(profiles_visible_to(request.user), pk=pk)
     viewer = request.user
-    experiences = Post.objects.visible_to(viewer).filter(author=member, kind=Post.Kind.EXPERIENCE)
-    answers = Comment.objects.visible_to(viewer).filter(
-        author=member, post__kind=Post.Kind.CHALLENGE
+    # What they shared without their name is theirs alone to see here (practices.bylines).
+    experiences = named_posts(
+        Post.objects.visible_to(viewer).filter(author=member, kind=Post.Kind.EXPERIENCE),
+        of=member,
+        viewer=viewer,
+    )
+    answers = named_comments(
+        Comment.objects.visible_to(viewer).filter(author=member, post__kind=Post.Kind.CHALLENGE),
+        of=member,
+        viewer=viewer,
     )
     # Who belongs to a community is part of its content (like its member list), so
     # memberships show only where the viewer may read the community's content.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api import StrictBooleanField, StrictCharField, StrictIntegerField
 
+from .. import bylines
 from ..models import Comment, Post, Reaction
 from ..services import CHALLENGE_FIELDS, EXPERIENCE_FIELDS
 
@@ -15,9 +17,14 @@ class AuthorSerializer(serializers.Serializer):
     display_name = serializers.CharField(read_only=True)
 
 
+AUTHOR_HELP = "Null when shared without name: `byline` then says “a member of this community”."
+
+
 class PostSerializer(serializers.ModelSerializer):
     community = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    author = AuthorSerializer(read_only=True)
+    author = serializers.SerializerMethodField(help_text=AUTHOR_HELP)
+    byline = serializers.SerializerMethodField(help_text="Who shared it, as the site shows it.")
+    shared_without_name = serializers.BooleanField(read_only=True)
     tags = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField(help_text="The post's page on the site.")
     is_hidden = serializers.SerializerMethodField()
@@ -38,6 +45,8 @@ class PostSerializer(serializers.ModelSerializer):
             "title",
             "outcome",
             "author",
+            "byline",
+            "shared_without_name",
             "tags",
             "is_pinned",
             "is_hidden",
@@ -50,6 +59,14 @@ class PostSerializer(serializers.ModelSerializer):
             "url",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(AuthorSerializer(allow_null=True))
+    def get_author(self, post: Post) -> dict | None:
+        author = bylines.shown_author(post)
+        return AuthorSerializer(author).data if author is not None else None
+
+    def get_byline(self, post: Post) -> str:
+        return bylines.author_name(post)
 
     def get_tags(self, post: Post) -> list[str]:
         return [tag.name for tag in post.tags.all()]
@@ -109,6 +126,13 @@ class PostWriteSerializer(serializers.Serializer):
     publish = StrictBooleanField(
         default=True, help_text="False keeps it as a draft only you can see."
     )
+    shared_without_name = StrictBooleanField(
+        default=False,
+        help_text=(
+            "Where the community allows it: members see “a member of this community” "
+            "instead of your name; its facilitators still see it."
+        ),
+    )
 
 
 class PostUpdateSerializer(serializers.Serializer):
@@ -135,7 +159,11 @@ def content_of(kind: str, data: dict) -> dict:
 
 
 class CommentSerializer(serializers.ModelSerializer):
-    author = AuthorSerializer(read_only=True)
+    """A comment; its `post` must be loaded (the view sets the page's post on each)."""
+
+    author = serializers.SerializerMethodField(
+        help_text="Null for the author's own comments on their post shared without name."
+    )
     parent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     is_hidden = serializers.SerializerMethodField()
     is_helpful = serializers.SerializerMethodField()
@@ -153,6 +181,12 @@ class CommentSerializer(serializers.ModelSerializer):
             "edited_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(AuthorSerializer(allow_null=True))
+    def get_author(self, comment: Comment) -> dict | None:
+        if not bylines.comment_shows_author(comment):
+            return None
+        return AuthorSerializer(comment.author).data
 
     def get_is_hidden(self, comment: Comment) -> bool:
         return comment.hidden_at is not None

@@ -94,6 +94,7 @@ def post_list(request, slug: str):
             data=content_of(data["kind"], data),
             tags=data.get("tags", ()),
             publish=data["publish"],
+            shared_without_name=data["shared_without_name"],
         )
         post = _detail(request, slug, post.pk, with_drafts=True)
         return Response(
@@ -182,6 +183,8 @@ def comment_list(request, slug: str, pk: int):
     rows, cursor = paginator.page(
         comments.select_related("author").order_by(*COMMENT_ORDERING), COMMENT_ORDERING
     )
+    for comment in rows:
+        comment.post = post  # the byline of each comment depends on its post
     return paginator.response(
         CommentSerializer(rows, many=True, context=_context(request)).data, cursor
     )

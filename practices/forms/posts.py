@@ -73,11 +73,35 @@ class PostForm(forms.Form):
         },
     }
 
-    def __init__(self, *args, kind: str, publishing: bool = True, **kwargs):
+    shared_without_name = forms.BooleanField(
+        label=_("Share without my name"),
+        required=False,
+        help_text=_(
+            "Members see “a member of this community” instead of your name, here and in "
+            "lists, search, notifications, digests and feeds, and the post is left out of "
+            "your profile. The facilitators still see your name, for moderation. Your "
+            "comments on this post are shown without your name too. You can put your name "
+            "on it later; that cannot be undone."
+        ),
+    )
+
+    def __init__(
+        self,
+        *args,
+        kind: str,
+        publishing: bool = True,
+        allow_unnamed: bool = False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.publishing = publishing
+        # Offered only where the community allows it (and, when editing, while the post
+        # has not been shown with its author's name).
+        self.allow_unnamed = allow_unnamed
         keep = {*content_fields(kind), "tags"}
+        if allow_unnamed:
+            keep.add("shared_without_name")
         for name in list(self.fields):
             if name not in keep:
                 del self.fields[name]
@@ -98,10 +122,28 @@ class PostForm(forms.Form):
     def for_post(cls, post: Post, data=None, *, publishing: bool = True) -> PostForm:
         initial = {f: getattr(post, f) for f in content_fields(post.kind)}
         initial["tags"] = edit_string_for_tags(list(post.tags.all()))
-        return cls(data, kind=post.kind, publishing=publishing, initial=initial)
+        allow_unnamed = unnamed_choice_open(post)
+        if allow_unnamed:
+            initial["shared_without_name"] = post.shared_without_name
+        initial["unnamed_locked"] = post.shared_without_name and not allow_unnamed
+        return cls(
+            data,
+            kind=post.kind,
+            publishing=publishing,
+            allow_unnamed=allow_unnamed,
+            initial=initial,
+        )
 
     def clean(self):
         cleaned = super().clean()
+        asked = forms.BooleanField(required=False).to_python(self.data.get("shared_without_name"))
+        # A published post shared without name stays so; only "Put my name on it" (with
+        # its confirmation) changes that, so a stale form's tick is no error there.
+        locked = bool(self.initial.get("unnamed_locked"))
+        if not self.allow_unnamed and asked and not locked:
+            raise forms.ValidationError(
+                _("This community does not allow posts without a name."), code="unnamed"
+            )
         if self.publishing:
             names, message = REQUIRED[self.kind], _("Please fill this in before publishing.")
         else:
@@ -119,6 +161,22 @@ class PostForm(forms.Form):
 
     def service_tags(self) -> list[str]:
         return list(self.cleaned_data.get("tags") or [])
+
+    def service_unnamed(self) -> bool | None:
+        """Shared without name (True/False), or None where the choice is not offered."""
+        if "shared_without_name" not in self.fields:
+            return None
+        return bool(self.cleaned_data.get("shared_without_name"))
+
+
+def unnamed_choice_open(post: Post) -> bool:
+    """Does editing `post` offer "Share without my name"? Until it is published (a draft,
+    or a post waiting for approval), where the community allows it or the author chose
+    it already. Once published, the author reveals themselves on the post page only,
+    after a confirmation."""
+    if post.published_at is not None or post.revealed_at is not None:
+        return False
+    return post.shared_without_name or post.community.allows_unnamed_posts
 
 
 class FeedFilterForm(forms.Form):

@@ -24,6 +24,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext, pgettext
 
+from practices import bylines
 from practices.querysets import NEW_POSTS_CAP
 
 register = template.Library()
@@ -56,7 +57,7 @@ def _shown(post, heading_level: int, show_community: bool) -> tuple:
         post.published_at,
         post.community.slug,
         post.community.name,
-        post.author.display_name,
+        bylines.author_name(post),
         [(tag.name, tag.slug) for tag in post.tags.all()],
         heading_level,
         show_community,

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from communities.models import Community, Membership
-from communities.permissions import check_can_contribute
+from communities.permissions import check_can_contribute, check_can_moderate
 from config.htmx import login_url
 from config.permissions import can
 
-from .. import moderation
+from .. import bylines, moderation
 from ..models import Comment, Post
 from ..permissions import (
     check_can_comment,
@@ -30,14 +30,21 @@ from ..permissions import (
     check_can_react,
     check_can_report,
     check_can_request_review,
+    check_can_reveal_post,
     check_can_save_post,
 )
 
 
 def post_flags(user, post: Post, membership: Membership | None) -> dict:
-    """The `can_*` flags of the post page for `user`, whose membership is `membership`."""
+    """The `can_*` flags of the post page for `user`, whose membership is `membership`,
+    and the byline it shows them (facilitators and staff see who shared without name)."""
+    moderates = can(check_can_moderate, user, post.community, membership)
+    is_author = bool(user.is_authenticated and post.author_id == user.pk)
     return {
-        "is_author": bool(user.is_authenticated and post.author_id == user.pk),
+        "is_author": is_author,
+        "can_moderate_names": moderates,
+        "byline": bylines.post_byline(user, post, moderates=moderates),
+        "can_reveal": can(check_can_reveal_post, user, post),
         "can_contribute": can(check_can_contribute, user, post.community, membership),
         "can_react": can(check_can_react, user, post, membership),
         "can_save": can(check_can_save_post, user, post),

@@ -22,7 +22,7 @@ from .. import services
 from ..access import access_post
 from ..forms.posts import PostForm
 from ..models import Post, PostTag
-from ..permissions import check_can_delete_post, check_can_edit_post
+from ..permissions import check_can_delete_post, check_can_edit_post, check_can_reveal_post
 from ..tags import parse_tags
 from .common import sections
 from .flags import contribution_notice
@@ -98,11 +98,14 @@ def post_create(request, slug: str, kind: str):
         messages.info(request, notice["text"] if notice else _("You cannot post here."))
         return redirect("practices:feed", slug=community.slug)
     action = _action(request) if request.method == "POST" else ""
-    form = PostForm(request.POST or None, kind=kind, publishing=action != "draft")
+    allow_unnamed = community.allows_unnamed_posts
+    form = PostForm(
+        request.POST or None, kind=kind, publishing=action != "draft", allow_unnamed=allow_unnamed
+    )
     extra = preview_context(kind, request.POST) if form.is_bound else {}
     if action == "preview":
         # A preview is not a submission: show what was typed, without errors.
-        form = PostForm(kind=kind, initial=request.POST.dict())
+        form = PostForm(kind=kind, initial=request.POST.dict(), allow_unnamed=allow_unnamed)
     if action in ("publish", "draft") and form.is_valid():
         try:
             post = services.post_create(
@@ -112,6 +115,7 @@ def post_create(request, slug: str, kind: str):
                 data=form.service_data(),
                 tags=form.service_tags(),
                 publish=action == "publish",
+                shared_without_name=bool(form.service_unnamed()),
             )
         except ValidationError as error:
             add_service_error(form, error)
@@ -140,7 +144,9 @@ def post_edit(request, slug: str, pk: int):
     # The preview starts with what is saved, then follows what is typed.
     extra = preview_context(post.kind, request.POST if form.is_bound else form.initial)
     if action == "preview":
-        form = PostForm(kind=post.kind, initial=request.POST.dict())
+        form = PostForm(
+            kind=post.kind, initial=request.POST.dict(), allow_unnamed=form.allow_unnamed
+        )
     if action in ("publish", "draft") and form.is_valid():
         was_draft = post.status == Post.Status.DRAFT
         try:
@@ -150,6 +156,7 @@ def post_edit(request, slug: str, pk: int):
                 data=form.service_data(),
                 tags=form.service_tags(),
                 publish=action == "publish",
+                shared_without_name=form.service_unnamed(),
             )
         except ValidationError as error:
             add_service_error(form, error)
@@ -179,6 +186,19 @@ def preview(request):
     if kind not in Post.Kind.values:
         kind = Post.Kind.EXPERIENCE
     return render(request, "practices/post_form.html#preview", preview_context(kind, request.POST))
+
+
+@login_required
+def post_reveal(request, slug: str, pk: int):
+    """The author puts their name on a post shared without name: a confirm page, then a POST."""
+    post, viewer = access_post(request.user, slug, pk, with_drafts=True)
+    check_can_reveal_post(request.user, post)
+    if request.method == "POST":
+        services.post_reveal(post=post, by=request.user)
+        messages.success(request, _("Your name is now shown on this post."))
+        return redirect("practices:detail", slug=post.community.slug, pk=post.pk)
+    context = community_context(request.user, post.community, viewer, tab="posts", post=post)
+    return render(request, "practices/post_confirm_reveal.html", context)
 
 
 @login_required

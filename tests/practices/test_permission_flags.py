@@ -68,6 +68,7 @@ POST_ACTIONS = {
     "can_report": lambda user, post, comment: moderation.report_create(
         reporter=user, post=post, rule_id="other", note="Names a patient"
     ),
+    "can_reveal": lambda user, post, comment: services.post_reveal(post=post, by=user),
 }
 COMMENT_ACTIONS = {
     "can_edit": lambda user, comment: services.comment_update(
@@ -148,6 +149,22 @@ def test_post_page_flags_match_what_the_services_allow(cast, role):
                 flag,
                 shown.body,
             )
+
+
+@pytest.mark.parametrize(
+    "role",
+    ["anonymous", "outsider", "member", "core", "answerer", "author", "facilitator", "staff"],
+)
+def test_flags_match_the_services_on_a_post_shared_without_name(cast, role):
+    post, comment, roles, _ = cast
+    Post.objects.filter(pk=post.pk).update(shared_without_name=True)
+    user = roles[role]
+    context = flags_on_page(user, Post.objects.get(pk=post.pk))
+    assert context["can_reveal"] == (role == "author")
+    for flag, action in POST_ACTIONS.items():
+        post = Post.objects.get(pk=post.pk)
+        comment.refresh_from_db()
+        assert context[flag] == allowed(action, user, post, comment), (role, flag)
 
 
 @pytest.mark.parametrize("standing", ["left", "removed", "banned"])

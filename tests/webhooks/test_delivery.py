@@ -575,3 +575,43 @@ def test_the_sweep_sends_a_retry_whose_wait_is_over(
     delivery.refresh_from_db()
     assert delivery.status == "succeeded"
     assert [r.webhook_id for r in receiver.received()] == [delivery.webhook_id] * 2
+
+
+def test_a_post_shared_without_name_leaves_its_author_out_of_every_payload(
+    community, facilitator, member, other_member, receiver, django_capture_on_commit_callbacks
+):
+    community.allows_unnamed_posts = True
+    community.save(update_fields=["allows_unnamed_posts"])
+    endpoint_for(community, facilitator, receiver)
+    with django_capture_on_commit_callbacks(execute=True):
+        post = practices_services.post_create(
+            community=community,
+            author=member,
+            kind="experience",
+            data={
+                "title": "A handover that failed",
+                "tried": "A rushed handover.",
+                "happened": "Things were lost.",
+                "learned": "Start earlier.",
+                "outcome": "failed",
+            },
+            tags=[],
+            shared_without_name=True,
+        )
+        question = practices_services.comment_create(
+            post=post, author=other_member, body="What would you change?"
+        )
+        practices_services.comment_create(
+            post=post, author=member, body="Start earlier.", parent=question
+        )
+    published = receiver.of_type("post.published")
+    comments = receiver.of_type("comment.created")
+    assert len(published) == 1 and len(comments) == 2
+    unnamed = {"display_name": "a member of this community", "profile_url": None}
+    assert published[0].payload["data"]["author"] == unnamed
+    assert comments[1].payload["data"]["author"] == unnamed
+    assert comments[0].payload["data"]["author"]["display_name"] == "Omar Other"
+    for request in [*published, *comments]:
+        body = request.body.decode()
+        assert "Mia Member" not in body and member.email not in body
+        assert member.get_absolute_url() not in body
