@@ -13,7 +13,31 @@
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });
     });
+    document.querySelectorAll("[data-time-zone-detect]").forEach(offerOwnTimeZone);
   });
+
+  // The time-zone field offers the zone the browser runs in, when the list knows it and
+  // the field says something else: one click (or Enter) puts it in the field.
+  function offerOwnTimeZone(button) {
+    var input = document.getElementById(button.getAttribute("aria-controls"));
+    var zone;
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (error) { zone = ""; }
+    if (!input || !zone || input.value === zone) { return; }
+    var listed = input.list && Array.from(input.list.options).some(function (option) {
+      return option.value === zone;
+    });
+    if (!listed) { return; }
+    button.querySelector("[data-time-zone-name]").textContent = zone;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      input.value = zone;
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+      button.hidden = true;
+      var status = button.parentElement.querySelector("[data-time-zone-status]");
+      if (status) { status.textContent = status.getAttribute("data-done"); }
+      input.focus({ preventScroll: true });
+    });
+  }
 
   // While an htmx request that a click or a submit started is running, its buttons say
   // so and are disabled: a double click sends one request, not two.
