@@ -234,6 +234,9 @@
     if (link) { link.hidden = true; }
     var field = form.querySelector("textarea");
     if (field) {
+      // The form is what the reader asked for: it may move into view, the page is
+      // not put back (see above).
+      document.body._practicaPlace = null;
       field.focus({ preventScroll: true });
       field.scrollIntoView({ block: "nearest" });
     }

@@ -55,7 +55,7 @@ def assert_near(before: dict, after: dict, *keys: str) -> None:
 def on_screen(page) -> bool:
     return page.evaluate(
         """() => { const box = document.activeElement.getBoundingClientRect();
-                   return box.top >= 0 && box.bottom <= window.innerHeight; }"""
+                   return box.top >= -1 && box.bottom <= window.innerHeight + 1; }"""
     )
 
 
@@ -141,4 +141,25 @@ def test_a_reaction_in_the_sticky_sidebar_keeps_the_page_and_the_focus_on_the_to
     expect(helpful).to_have_attribute("aria-pressed", "true")
     expect(helpful).to_be_focused()
     assert_near(before, where(page, "#post-actions"), "y", "aside", "item")
+    context.close()
+
+
+@pytest.mark.browser
+def test_a_reply_form_opened_at_the_bottom_of_the_screen_comes_into_view(
+    browser, live_server, long_post
+):
+    _, reader, post = long_post
+    context = signed_in_context(browser, live_server, reader)
+    page = context.new_page()
+    page.goto(f"{live_server.url}{post.get_absolute_url()}")
+    comment = post.comments.order_by("created_at")[6]
+    link = page.locator(f"#reply-slot-{comment.pk} [data-reply-link]")
+    # The link sits on the last line of the screen: its form opens below the fold.
+    link.evaluate("el => el.scrollIntoView({block: 'end'})")
+    page.wait_for_timeout(100)
+    link.click()
+    field = page.locator(f"#reply-slot-{comment.pk} textarea")
+    expect(field).to_be_focused()
+    page.wait_for_timeout(200)
+    assert on_screen(page)
     context.close()
