@@ -35,6 +35,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -225,6 +226,15 @@ class ImageUploadInput(forms.ClearableFileInput):
         return context
 
 
+def _upload_help(max_bytes: int) -> str:
+    return _("PNG, JPEG, GIF or WebP, at most %(limit)s.") % {"limit": filesizeformat(max_bytes)}
+
+
+# Forms declare their fields once, at import: the help text is worded when it is shown,
+# in the language of that page.
+upload_help = lazy(_upload_help, str)
+
+
 class ImageUploadField(forms.FileField):
     """A form field that returns the upload re-encoded under a random name (a
     ContentFile for the model's file field), or False when "clear" was ticked."""
@@ -236,11 +246,7 @@ class ImageUploadField(forms.FileField):
     def __init__(self, *, policy: ImagePolicy, **kwargs: Any) -> None:
         self.policy = policy
         kwargs.setdefault("widget", ImageUploadInput(attrs={"accept": policy.accept}))
-        kwargs.setdefault(
-            "help_text",
-            gettext_lazy("PNG, JPEG, GIF or WebP, at most %(limit)s.")
-            % {"limit": filesizeformat(policy.max_bytes)},
-        )
+        kwargs.setdefault("help_text", upload_help(policy.max_bytes))
         super().__init__(**kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> Any:

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import content_disposition_header
 from PIL import Image
 
@@ -316,3 +317,15 @@ def test_reencode_uploads_brings_old_files_into_the_stored_form(capsys):
     with_exif.refresh_from_db()
     assert with_exif.cover_image.name == new_name
     assert "0 re-encoded, 0 removed, 1 already clean" in capsys.readouterr().out
+
+
+def test_the_upload_help_is_worded_in_the_language_of_the_page():
+    from members.forms import ProfileForm
+
+    with translation.override("de"):
+        german = str(ProfileForm.base_fields["avatar"].help_text)
+    with translation.override("en"):
+        english = str(ProfileForm.base_fields["avatar"].help_text)
+
+    assert german.startswith("PNG, JPEG, GIF oder WebP, höchstens 5")
+    assert english.startswith("PNG, JPEG, GIF or WebP, at most 5")

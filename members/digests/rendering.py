@@ -103,6 +103,7 @@ def render_digest(
                 {
                     "html": html,
                     "text": text,
+                    "name": section.community.name,
                     "leave_out_url": unsubscribe_url(user.pk, section.community.id),
                 }
             )

@@ -12,15 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import IntegerField, Value
+from django.db.models import BooleanField, ExpressionWrapper, F, IntegerField, Q, Value
+from django.utils.text import capfirst
 
 from communities.models import Community, Membership
 from config.links import absolute_url
 from config.privilege import is_privileged
+from practices.bylines import UNNAMED_AUTHOR
 from practices.models import Post
 
 from ..models import Notification, User
 from ..notifications.selectors import with_visibility
+from ..notifications.wording import excerpt, sentence
 from .content import AppliedItem, CommunityContent, CommunityContentCache, MemberItem, PostItem
 
 SHOWN_PER_SECTION = 5
@@ -37,12 +40,33 @@ class HelpItem:
 
 @dataclass(frozen=True, slots=True)
 class NotificationItem:
+    """One entry of "For you": who did what on which post, read with the batch."""
+
     id: int
     kind: str
     label: str
     summary: str
     url: str
     created_at: datetime
+    actor_name: str = ""
+    # The actor is the author of a post shared without name, acting on that post.
+    actor_unnamed: bool = False
+    post_title: str = ""
+    community_name: str = ""
+    to_post_author: bool = False
+    excerpt: str = ""
+
+    @property
+    def headline(self) -> str:
+        """The sentence, in the language active when the email is rendered."""
+        return sentence(
+            self.kind,
+            actor=capfirst(str(UNNAMED_AUTHOR)) if self.actor_unnamed else self.actor_name,
+            title=self.post_title,
+            community=self.community_name,
+            to_post_author=self.to_post_author,
+            summary=self.summary,
+        )
 
 
 @dataclass
@@ -125,7 +149,8 @@ def digests_for(
     `Post.objects.visible_to`, evaluated now (see `_batch_visibility`), so someone
     removed from a members-only community after the run was scheduled gets nothing
     from it. Notifications are checked with `with_visibility`, member by member, in one
-    query. "You could help" comes first: new open challenges tagged with what the
+    query, which also brings who acted and the post's title for the "For you" sentences.
+    "You could help" comes first: new open challenges tagged with what the
     member said they can help with in that community.
     """
     if not users:
@@ -250,7 +275,11 @@ def _batch_notifications(
 ) -> dict[int, list[Notification]]:
     """Each member's notifications waiting for their digest that they may still see,
     checked like the immediate emails (a comment hidden since is left out too): one
-    query to find who has any, one for theirs, each member's through `with_visibility`."""
+    query to find who has any, one for theirs, each member's through `with_visibility`.
+
+    The same query brings what the sentence names: the actor's display name (the name
+    a byline shows), the post's title and community's name, only for rows that passed
+    the check, so nothing is read about what the member may not see."""
     waiting = Notification.objects.filter(
         email_status=Notification.EmailStatus.DIGEST,
         emailed_at__isnull=True,
@@ -265,6 +294,18 @@ def _batch_notifications(
     queries = [
         with_visibility(waiting.filter(recipient=user, created_at__gte=sinces[user.pk]), user)
         .filter(can_see=True)
+        .annotate(
+            actor_name=F("actor__display_name"),
+            actor_unnamed=ExpressionWrapper(
+                Q(post__shared_without_name=True, actor_id=F("post__author_id")),
+                output_field=BooleanField(),
+            ),
+            post_title=F("post__title"),
+            community_name=F("community__name"),
+            to_post_author=ExpressionWrapper(
+                Q(post__author_id=F("recipient_id")), output_field=BooleanField()
+            ),
+        )
         .order_by("created_at", "pk")[: SHOWN_NOTIFICATIONS * 2]
         for user in users
         if user.pk in who
@@ -343,6 +384,12 @@ def _assemble(
                 summary=notification.summary,
                 url=absolute_url(notification.url) if notification.url else "",
                 created_at=notification.created_at,
+                actor_name="" if notification.actor_unnamed else notification.actor_name or "",
+                actor_unnamed=bool(notification.actor_unnamed),
+                post_title=notification.post_title or "",
+                community_name=notification.community_name or "",
+                to_post_author=bool(notification.to_post_author),
+                excerpt=excerpt(notification),
             )
         )
     return digest

@@ -33,36 +33,49 @@ def actor_name(notification: Notification) -> str:
 def headline(notification: Notification) -> str:
     """One sentence saying what happened, in the active language."""
     n = notification
+    return sentence(
+        n.kind,
+        actor=actor_name(n),
+        title=n.post.title if n.post else "",
+        community=n.community.name if n.community else "",
+        to_post_author=bool(n.post and n.post.author_id == n.recipient_id),
+        summary=n.summary,
+    )
+
+
+def sentence(
+    kind: str, *, actor: str, title: str, community: str, to_post_author: bool, summary: str
+) -> str:
+    """`headline` from the plain values (a digest reads them in bulk for its batch):
+    who (`actor`, "Someone" without one) did what on which post (`title`, shortened)."""
     values = {
-        "actor": actor_name(n),
-        "title": title(n.post),
-        "community": n.community.name if n.community else "",
+        "actor": actor or _("Someone"),
+        "title": Truncator(title).chars(TITLE_CHARS),
+        "community": community,
     }
-    if n.kind == Kind.REPLY:
-        if n.post and n.post.author_id == n.recipient_id:
+    if kind == Kind.REPLY:
+        if to_post_author:
             return _("%(actor)s replied to your post “%(title)s”") % values
         return _("%(actor)s replied to your comment on “%(title)s”") % values
-    if n.kind == Kind.ANSWER:
+    if kind == Kind.ANSWER:
         return _("%(actor)s answered your challenge “%(title)s”") % values
-    if n.kind == Kind.HELPFUL:
+    if kind == Kind.HELPFUL:
         return _("%(actor)s marked your answer on “%(title)s” as helpful") % values
-    if n.kind == Kind.MENTION:
+    if kind == Kind.MENTION:
         return _("%(actor)s mentioned you in “%(title)s”") % values
-    if n.kind == Kind.APPLIED:
+    if kind == Kind.APPLIED:
         return _("%(actor)s applied your experience “%(title)s”") % values
-    if n.kind == Kind.MEMBERSHIP:
-        return n.summary or _("The facilitators of %(community)s decided on your request") % (
-            values
-        )
-    if n.kind == Kind.INVITATION:
+    if kind == Kind.MEMBERSHIP:
+        return summary or _("The facilitators of %(community)s decided on your request") % (values)
+    if kind == Kind.INVITATION:
         return _("%(actor)s invited you to join %(community)s") % values
-    if n.kind == Kind.CHARTER:
+    if kind == Kind.CHARTER:
         return _("%(community)s published new rules: please read and accept them") % values
-    if n.kind == Kind.FOLLOWED_POST:
+    if kind == Kind.FOLLOWED_POST:
         return _("%(actor)s commented on “%(title)s”, which you follow") % values
-    if n.kind == Kind.FOLLOWED_TAG:
+    if kind == Kind.FOLLOWED_TAG:
         return _("%(actor)s posted “%(title)s” in a topic you follow") % values
-    return n.get_kind_display()
+    return str(Kind(kind).label) if kind in Kind.values else kind
 
 
 def short_headline(notification: Notification) -> str:
@@ -88,7 +101,7 @@ def excerpt(notification: Notification) -> str:
     """The quoted text under the headline (a comment, a note, a message), if any."""
     if notification.kind == Kind.MEMBERSHIP:
         return ""  # the decision sentence is the headline
-    if notification.kind == Kind.FOLLOWED_TAG and notification.post:
+    if notification.kind == Kind.FOLLOWED_TAG and notification.post_id:
         return ""  # the title is in the headline
     return notification.summary
 

@@ -13,6 +13,7 @@
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });
     });
+    document.querySelectorAll("[data-time-zone-detect]").forEach(offerOwnTimeZone);
   });
 
   // A page restored from the back/forward cache with read markers ("New") shows them as
@@ -22,6 +23,29 @@
       window.location.reload();
     }
   });
+
+  // The time-zone field offers the zone the browser runs in, when the list knows it and
+  // the field says something else: one click (or Enter) puts it in the field.
+  function offerOwnTimeZone(button) {
+    var input = document.getElementById(button.getAttribute("aria-controls"));
+    var zone;
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (error) { zone = ""; }
+    if (!input || !zone || input.value === zone) { return; }
+    var listed = input.list && Array.from(input.list.options).some(function (option) {
+      return option.value === zone;
+    });
+    if (!listed) { return; }
+    button.querySelector("[data-time-zone-name]").textContent = zone;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      input.value = zone;
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+      button.hidden = true;
+      var status = button.parentElement.querySelector("[data-time-zone-status]");
+      if (status) { status.textContent = status.getAttribute("data-done"); }
+      input.focus({ preventScroll: true });
+    });
+  }
 
   // While an htmx request that a click or a submit started is running, its buttons say
   // so and are disabled: a double click sends one request, not two.
@@ -56,24 +80,115 @@
     elt._practicaBusy = null;
   });
 
-  // When a swap removes the control that had the focus, the focus would fall back to
-  // the start of the page. Move it to the swapped region instead: its first heading,
-  // else its first control, without scrolling the page.
-  var FOCUSABLE = "h1, h2, h3, h4, [data-focus-after-swap], a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea";
+  // An htmx action leaves the reader where they were. Our hx-swap values never ask for
+  // `show:` or `scroll:`, yet replacing a long region such as the conversation moves
+  // what is on the screen: a helpful answer goes to the top of the conversation, the
+  // browser clamps or re-anchors the scroll position while the old content is gone,
+  // and the sticky sidebar travels with it. So before the swap the element with an id
+  // nearest the control that was used (its comment, the sidebar card) is measured, and
+  // after it the page is scrolled so that its replacement is back at the same height
+  // on the screen; when it is gone, the page goes back to where it was.
+  // (The same walk up to an id also names a control's place for the focus, below.)
+  function anchorOf(elt, skip) {
+    for (var node = elt; node && node !== document.body; node = node.parentElement) {
+      if (node.id && node !== skip) { return node; }
+    }
+    return null;
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var config = event.detail.requestConfig;
+    // Not the swapped element itself: emptied (a report form closing), the browser
+    // would keep it, and not what follows it, in place.
+    var anchor = anchorOf(config && config.elt || event.detail.elt, event.detail.target);
+    document.body._practicaPlace = {
+      y: window.scrollY,
+      id: anchor ? anchor.id : null,
+      top: anchor ? anchor.getBoundingClientRect().top : 0
+    };
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    var place = document.body._practicaPlace;
+    if (!place) { return; }
+    document.body._practicaPlace = null;
+    var anchor = place.id && document.getElementById(place.id);
+    var shift = anchor ? anchor.getBoundingClientRect().top - place.top : window.scrollY - place.y;
+    if (Math.abs(shift) >= 1) { window.scrollTo(window.scrollX, window.scrollY + shift); }
+  });
+
+  // When a swap replaces the control that had the focus, the focus would fall back to
+  // the start of the page. It goes to that control's counterpart in the new content
+  // (the same id, or the same action inside the same element with an id), else to the
+  // swapped region: its first heading, else its first control. Content loaded next to
+  // the control (a report form under its link) takes the focus when it marks where,
+  // with `data-focus-after-swap`; closing it again returns the focus to that control.
+  // Focus moves never scroll the page.
+  var FOCUSABLE = "h1, h2, h3, h4, [data-focus-after-swap], a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea, summary";
+
+  function actionOf(elt) {
+    return elt.getAttribute("hx-post") || elt.getAttribute("hx-get") || elt.getAttribute("href") || "";
+  }
+
+  function formOf(elt) {
+    var form = elt.form || elt.closest("form");
+    return form ? form.action : null;
+  }
+
+  function sameAction(elt, before) {
+    return before.form ? formOf(elt) === before.form : actionOf(elt) === before.action;
+  }
+
+  function describe(elt) {
+    var anchor = anchorOf(elt.parentElement);
+    var description = {
+      elt: elt,
+      id: elt.id || null,
+      anchorId: anchor ? anchor.id : null,
+      tag: elt.tagName,
+      action: actionOf(elt),
+      form: formOf(elt),
+      toggle: elt.hasAttribute("aria-pressed")
+    };
+    description.index = anchor ? Array.from(anchor.querySelectorAll(elt.tagName))
+      .filter(function (other) { return sameAction(other, description); }).indexOf(elt) : 0;
+    return description;
+  }
 
   // Recorded when the request starts too: disabling a focused button drops its focus.
   function rememberFocus() {
     var active = document.activeElement;
-    if (active && active !== document.body) { document.body._practicaFocusBefore = active; }
+    if (active && active !== document.body) { document.body._practicaFocusBefore = describe(active); }
   }
   document.addEventListener("htmx:beforeRequest", rememberFocus, true);
   document.addEventListener("htmx:beforeSwap", rememberFocus);
 
+  // A toggle keeps the focus even when the whole region around it is replaced; other
+  // controls only when an element with an id inside the region still holds them.
+  function counterpart(before, region) {
+    if (before.id) {
+      var same = document.getElementById(before.id);
+      if (same && region.contains(same)) { return same; }
+    }
+    var anchor = before.anchorId && document.getElementById(before.anchorId);
+    if (!anchor || !region.contains(anchor) || (anchor === region && !before.toggle)) { return null; }
+    var match = Array.from(anchor.querySelectorAll(before.tag))
+      .filter(function (candidate) { return sameAction(candidate, before); })[before.index];
+    return match && !match.disabled ? match : null;
+  }
+
+  var openers = {};
+
+  function focusQuietly(next) {
+    if (/^(H[1-6]|SECTION|DIV|P)$/.test(next.tagName) && !next.hasAttribute("tabindex")) {
+      next.setAttribute("tabindex", "-1");
+    }
+    next.focus({ preventScroll: true });
+  }
+
   document.addEventListener("htmx:afterSettle", function (event) {
     var before = document.body._practicaFocusBefore;
-    var active = document.activeElement;
-    if (!before || document.contains(before)) { return; }
-    if (active && active !== document.body && document.contains(active)) { return; }
+    if (!before) { return; }
     // The event fires on each settled element, out-of-band ones included; the focus
     // goes to the request's own target, now replaced by the new content.
     var region = event.target;
@@ -81,12 +196,24 @@
     if (!region || region === document.body || !document.contains(region)) { return; }
     if (target && region !== target && !(target.id && region.id === target.id)) { return; }
     document.body._practicaFocusBefore = null;
-    var next = region.matches(FOCUSABLE) ? region : region.querySelector(FOCUSABLE);
-    if (!next) { return; }
-    if (/^H[1-6]$/.test(next.tagName) && !next.hasAttribute("tabindex")) {
-      next.setAttribute("tabindex", "-1");
+    var active = document.activeElement;
+    var next;
+    if (document.contains(before.elt)) {
+      // The control is still there: only content that asks for it takes the focus.
+      next = region.matches("[data-focus-after-swap]") ? region : region.querySelector("[data-focus-after-swap]");
+      if (!next || active !== before.elt) { return; }
+      if (region.id) { openers[region.id] = before.elt; }
+    } else {
+      if (active && active !== document.body && document.contains(active)) { return; }
+      next = counterpart(before, region) ||
+        (region.matches("[data-focus-after-swap]") ? region : region.querySelector("[data-focus-after-swap]"));
+      if (!next && region.id && openers[region.id] && document.contains(openers[region.id])) {
+        next = openers[region.id];
+        delete openers[region.id];
+      }
+      if (!next) { next = region.matches(FOCUSABLE) ? region : region.querySelector(FOCUSABLE); }
     }
-    next.focus({ preventScroll: true });
+    if (next) { focusQuietly(next); }
   });
 
   // One reply form on a post page: "Reply" loads it under its thread (or, without
@@ -114,7 +241,13 @@
     var link = slot.querySelector("[data-reply-link]");
     if (link) { link.hidden = true; }
     var field = form.querySelector("textarea");
-    if (field) { field.focus(); }
+    if (field) {
+      // The form is what the reader asked for: it may move into view, the page is
+      // not put back (see above).
+      document.body._practicaPlace = null;
+      field.focus({ preventScroll: true });
+      field.scrollIntoView({ block: "nearest" });
+    }
   });
 
   document.addEventListener("click", function (event) {
@@ -124,6 +257,6 @@
     if (!form) { return; }
     event.preventDefault();
     var link = closeReply(form);
-    if (link) { link.focus(); }
+    if (link) { link.focus({ preventScroll: true }); }
   });
 })();
