@@ -1,8 +1,9 @@
 """Whole pages for signed-out visitors, kept in the cache until what they show changes.
 
-What a signed-out visitor sees on a page depends only on its address, the language, the
-time zone and the content: every visitor gets the same HTML. So such a page is rendered
-once and kept under a key made of those and of the *content versions* of its scopes
+What a signed-out visitor sees on a page depends only on its address (host and scheme
+included), the language, the time zone and the content: every visitor gets the same
+HTML. So such a page is rendered once and kept under a key made of those and of the
+*content versions* of its scopes
 (`site`, the whole site: people's names and pictures; `community:<slug>`, everything in
 one community). A write bumps the versions of what it touched (practices/page_versions.py
 catches every save and delete of the models pages show), which gives the next request a
@@ -106,6 +107,9 @@ def _shareable_request(request: HttpRequest) -> bool:
 
 def _key(request: HttpRequest, scopes: Iterable[str]) -> str:
     parts = [
+        # Pages may hold absolute links: one entry per host and scheme it was asked on.
+        request.scheme,
+        request.get_host(),
         request.get_full_path(),
         translation.get_language() or "",
         timezone.get_current_timezone_name(),

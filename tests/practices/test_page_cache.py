@@ -141,3 +141,12 @@ def test_turned_off_every_visit_is_rendered(client, community, post, settings):
     url = reverse("practices:feed", args=[community.slug])
     client.get(url)
     assert client.get(url).context is not None
+
+
+def test_each_host_has_its_own_page(client, community, post, settings):
+    """A page with absolute links asked on one allowed host is not served on another."""
+    settings.ALLOWED_HOSTS = ["one.example", "two.example"]
+    url = reverse("practices:feed", args=[community.slug])
+    client.get(url, HTTP_HOST="one.example")
+    again = client.get(url, HTTP_HOST="two.example")
+    assert again.context is not None  # rendered, not taken from the other host's entry
