@@ -42,7 +42,10 @@ def test_a_cover_is_uploaded_shown_and_bad_files_are_refused_keeping_the_form(
     page.get_by_role("button", name="Save details").click()
     preview = page.get_by_role("img", name="Current cover image")
     expect(preview).to_be_visible()
-    assert page.evaluate("img => img.complete && img.naturalWidth > 0", preview.element_handle())
+    # The image itself arrives after the page: wait for it to be decoded, then check it.
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=preview.element_handle(), timeout=10_000
+    )
     snapshot(page, "uploads", "1-cover-shown")
     # The current file is linked through the door, never by its storage path.
     current = page.get_by_role("link", name="current image")
