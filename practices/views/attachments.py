@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from collections.abc import Callable
+from functools import wraps
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_GET
 
 from config.uploads import stored_file_response
@@ -63,3 +66,22 @@ def keep_uploads(user, form: AttachmentsForm) -> list[Attachment]:
         form.pending.append(attachments.attachment_upload(uploader=user, checked=checked))
     form.checked = []
     return form.pending
+
+
+def redirects_for_upload_script(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A form sent by static/js/attachments.js (to show its upload's progress) gets its
+    redirect as a header, which the script follows: were the request to follow the
+    redirect itself, the page it fetched would take the message meant for the person."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if request.headers.get("X-Upload-Progress") == "1" and isinstance(
+            response, HttpResponseRedirect
+        ):
+            answer = HttpResponse(status=204)
+            answer["X-Upload-Location"] = response["Location"]
+            return answer
+        return response
+
+    return wrapped

@@ -25,7 +25,7 @@ from ..forms.posts import AttachmentsForm, PostForm
 from ..models import Post, PostTag
 from ..permissions import check_can_delete_post, check_can_edit_post, check_can_reveal_post
 from ..tags import parse_tags
-from .attachments import keep_uploads
+from .attachments import keep_uploads, redirects_for_upload_script
 from .common import sections
 from .flags import contribution_notice
 
@@ -101,6 +101,7 @@ def _action(request) -> str:
 
 
 @login_required
+@redirects_for_upload_script
 def post_create(request, slug: str, kind: str):
     community, viewer = access_community(request.user, slug, to="read")
     if kind not in Post.Kind.values:
@@ -152,6 +153,7 @@ def post_create(request, slug: str, kind: str):
 
 
 @login_required
+@redirects_for_upload_script
 def post_edit(request, slug: str, pk: int):
     post, viewer = access_post(request.user, slug, pk, with_drafts=True)
     check_can_edit_post(request.user, post, viewer)

@@ -82,15 +82,22 @@
       var parts = progressParts(form);
       var data = new FormData(form, event.submitter || undefined);
       var request = new XMLHttpRequest();
-      request.open(form.method || "post", form.action || window.location.href);
+      // Read as attributes: the form's buttons are named "action", which hides form.action.
+      request.open("POST", form.getAttribute("action") || window.location.href);
+      request.setRequestHeader("X-Upload-Progress", "1");
       request.upload.addEventListener("progress", function (progress) {
         showProgress(parts, progress.loaded, progress.total);
       });
       request.addEventListener("load", function () {
         if (parts && parts.status) { parts.status.textContent = parts.status.dataset.textDone; }
-        var here = window.location.href.split("#")[0];
-        if (request.responseURL && request.responseURL.split("#")[0] !== here) {
-          window.location.assign(request.responseURL);
+        var next = request.getResponseHeader("X-Upload-Location");
+        if (next) {
+          window.location.assign(next);
+          return;
+        }
+        if (request.status !== 200) {
+          if (parts && parts.status) { parts.status.textContent = parts.status.dataset.textFailed; }
+          form.removeAttribute("aria-busy");
           return;
         }
         // The same page came back with a problem to fix: put its form in place of this
