@@ -458,3 +458,18 @@ def test_the_cleanup_deletes_old_pending_uploads_removed_files_and_unreferenced_
     assert "practices.remove_orphaned_attachments" in {
         entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
     }
+
+
+def test_a_form_sent_by_the_upload_script_gets_its_redirect_as_a_header(client, community):
+    client.force_login(add_member(community).user)
+    response = client.post(
+        _create_url(community),
+        {**POST, "files": [upload("list.pdf", pdf_bytes())]},
+        HTTP_X_UPLOAD_PROGRESS="1",
+    )
+    post = Post.objects.get(title="Bedside handover")
+    assert response.status_code == 204
+    assert response["X-Upload-Location"] == post.get_absolute_url()
+    # The confirmation waits for the page the script then opens.
+    page = client.get(response["X-Upload-Location"]).content.decode()
+    assert "Published. Thank you for sharing." in page
