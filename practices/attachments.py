@@ -134,7 +134,11 @@ def _image_policy(max_bytes: int) -> ImagePolicy:
 
 
 def _thumbnail_policy() -> ImagePolicy:
-    return ImagePolicy(prefix="attachments/thumbnails", max_size=(480, 480))
+    # Made from our own re-encoding (at most 2400 × 2400), never from the upload: no
+    # size cap of its own is needed beyond a generous one.
+    return ImagePolicy(
+        prefix="attachments/thumbnails", max_bytes=64 * 1024 * 1024, max_size=(480, 480)
+    )
 
 
 def check_file(upload: UploadedFile, *, limits: Limits | None = None) -> CheckedFile:

@@ -102,6 +102,19 @@ def test_files_are_attached_to_a_new_post_shown_and_downloaded(
     assert response.headers["x-content-type-options"] == "nosniff"
     assert not refused_by_policy, refused_by_policy
 
+    # A comment with a file, sent by htmx: it appears in the conversation.
+    conversation = page.locator("#conversation")
+    conversation.get_by_label("Your comment").fill("Our template for the board.")
+    template = tmp_path / "board-template.md"
+    template.write_text("# Open tasks\n- [ ] fluids\n")
+    conversation.get_by_label("Files").set_input_files(str(template))
+    conversation.get_by_role("button", name="Send comment").click()
+    expect(conversation.get_by_role("link", name="board-template.md")).to_be_visible()
+    expect(conversation).to_contain_text("Markdown text")
+    on_comment = Attachment.objects.get(original_name="board-template.md")
+    assert on_comment.comment is not None and on_comment.post == post
+    snapshot(page, "attachments", "3-comment-with-file")
+
     # Someone outside the community finds nothing at the file's address.
     outsider = open_as(UserFactory(), "/")
     gone = outsider.request.get(live_server.url + stored["checklist.pdf"].get_absolute_url())

@@ -223,6 +223,10 @@ def test_a_post_is_published_with_an_image_and_a_pdf(client, community):
         ("list.pdf", "file"),
     ]
     assert all(a.uploader == author and a.comment is None for a in files)
+    with files[0].file.open("rb") as stored:
+        assert GPS_SECRET.encode() not in stored.read()
+    with files[1].file.open("rb") as stored:
+        assert stored.read() == pdf_bytes()
 
     page = client.get(post.get_absolute_url())
     html = page.content.decode()
