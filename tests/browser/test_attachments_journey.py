@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from practices import attachments
 from practices.models import Attachment, Post
 from tests.browser.people import signed_in_context, snapshot
 from tests.browser.test_accessibility import axe_violations
@@ -63,6 +64,19 @@ def test_files_are_attached_to_a_new_post_shown_and_downloaded(
     big = tmp_path / "slides.pdf"
     big.write_bytes(padded_pdf(1536 * 1024))
     page.get_by_label("Files").set_input_files(str(big))
+    # What the live region says and the progress bar shows while the upload runs.
+    page.evaluate(
+        """() => {
+            window.uploadSaid = [];
+            const status = document.querySelector("[data-upload-status]");
+            const bar = document.querySelector("[data-upload-progress] progress");
+            new MutationObserver(() => window.uploadSaid.push(status.textContent))
+                .observe(status, {childList: true, characterData: true, subtree: true});
+            new MutationObserver(() => { window.uploadBar = bar.value; })
+                .observe(bar, {attributes: true});
+            window.uploadBar = 0;
+        }"""
+    )
     page.get_by_role("button", name="Publish").click()
     expect(
         page.get_by_text("slides.pdf is 1.5\xa0MB; files can be at most 1.0\xa0MB.")
@@ -70,18 +84,38 @@ def test_files_are_attached_to_a_new_post_shown_and_downloaded(
     expect(page.get_by_label("Title")).to_have_value("Whiteboard handover")
     expect(page.get_by_label("What I learned")).to_have_value("Write it where people already look.")
     assert not Post.objects.exists()
+    said = page.evaluate("window.uploadSaid")
+    assert "Uploading: 100 percent" in said, said
+    assert said[-1] == "Upload finished; the page is loading.", said
     snapshot(page, "attachments", "1-oversized-refused")
+
+    # A file dropped onto the field joins the chosen ones.
+    page.evaluate(
+        """() => {
+            const zone = document.querySelector("[data-drop-zone]");
+            const files = new DataTransfer();
+            files.items.add(new File(["# Shift notes\\n"], "notes.md", {type: "text/markdown"}));
+            zone.dispatchEvent(new DragEvent("drop", {dataTransfer: files, bubbles: true}));
+        }"""
+    )
+    assert page.evaluate("document.querySelector('#id_files').files[0].name") == "notes.md"
+    expect(page.locator("[data-upload-status]")).to_have_text("Files chosen: 1")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Draft saved.")).to_be_visible()
+    draft = Post.objects.get(title="Whiteboard handover")
+    assert [a.original_name for a in draft.attachments.all()] == ["notes.md"]
 
     # A photo and a PDF, chosen with the file chooser.
     photo, pdf = tmp_path / "whiteboard.jpg", tmp_path / "checklist.pdf"
     photo.write_bytes(photo_bytes())
     pdf.write_bytes(pdf_bytes("Whiteboard checklist"))
     page.get_by_label("Files").set_input_files([str(photo), str(pdf)])
+    page.get_by_label("Remove notes.md").check()
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_text("Published. Thank you for sharing.")).to_be_visible()
 
     post = Post.objects.get(title="Whiteboard handover")
-    stored = {a.original_name: a for a in Attachment.objects.filter(post=post)}
+    stored = {a.original_name: a for a in attachments.attached_to(post)}
     assert set(stored) == {"whiteboard.webp", "checklist.pdf"}
     thumbnail = page.get_by_role("img", name="whiteboard.webp (open the full size)")
     expect(thumbnail).to_be_visible()
