@@ -10,6 +10,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -477,3 +479,25 @@ def test_a_form_sent_by_the_upload_script_gets_its_redirect_as_a_header(client, 
     # The confirmation waits for the page the script then opens.
     page = client.get(response["X-Upload-Location"]).content.decode()
     assert "Published. Thank you for sharing." in page
+
+
+def test_the_post_page_fetches_every_file_it_shows_in_one_query(client, community):
+    """Files on the post and on each comment cost the page one query, however many."""
+    author = add_member(community).user
+    bare, busy = (PostFactory(community=community, author=author) for _ in range(2))
+    for post in (bare, busy):
+        Comment.objects.create(post=post, author=author, body="First")
+    for n in range(3):
+        comment = Comment.objects.create(post=busy, author=author, body=f"With a file {n}")
+        _attached(busy, name=f"plan-{n}.pdf")
+        _attached(busy, name=f"note-{n}.txt", data=b"note", comment=comment)
+    client.force_login(add_member(community).user)
+    client.get(bare.get_absolute_url())  # the session and the language settle
+
+    counts = []
+    for post in (bare, busy):
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(post.get_absolute_url()).content.decode()
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert html.count('class="attachments__file"') == 6
