@@ -294,11 +294,7 @@ class AttachmentsForm(forms.Form):
     another did not, so the view can keep those and nothing needs choosing again.
     """
 
-    files = MultipleFileField(
-        label=_("Files"),
-        required=False,
-        help_text=_("Images, PDF, text, CSV, Markdown, Word, Excel or PowerPoint files."),
-    )
+    files = MultipleFileField(label=_("Files"), required=False)
 
     def __init__(self, *args, user, existing=(), **kwargs):
         super().__init__(*args, **kwargs)
