@@ -501,3 +501,29 @@ def test_the_post_page_fetches_every_file_it_shows_in_one_query(client, communit
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert html.count('class="attachments__file"') == 6
+
+
+def test_a_comment_with_a_refused_file_keeps_the_text_and_the_file_that_passed(client, community):
+    post = PostFactory(community=community, author=add_member(community).user)
+    writer = add_member(community).user
+    client.force_login(writer)
+    url = reverse("practices:comment_create", args=[community.slug, post.pk])
+    response = client.post(
+        url,
+        {
+            "body": "Our template",
+            "files": [upload("template.md", b"# Template"), upload("tool.exe", b"MZ")],
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "tool.exe is not a type we accept" in html
+    assert "Our template</textarea>" in html
+    kept = Attachment.objects.get(original_name="template.md", uploader=writer)
+    assert f'name="pending" value="{kept.pk}"' in html
+    assert not Comment.objects.filter(body="Our template").exists()
+
+    client.post(url, {"body": "Our template", "pending": [str(kept.pk)]}, HTTP_HX_REQUEST="true")
+    kept.refresh_from_db()
+    assert kept.comment == Comment.objects.get(body="Our template")
