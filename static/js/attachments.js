@@ -143,8 +143,9 @@
   // The comment form is sent by htmx, which reports its upload's progress.
   document.addEventListener("htmx:afterSettle", function () { setUp(document); });
   document.addEventListener("htmx:xhr:progress", function (event) {
-    var form = event.target.closest ? event.target.closest("form[data-upload-form]") : null;
-    if (form && chosenFiles(form)) {
+    // Only the form's own request: not the live preview inside the post form.
+    var form = event.target;
+    if (form.matches && form.matches("form[data-upload-form]") && chosenFiles(form)) {
       showProgress(progressParts(form), event.detail.loaded, event.detail.total);
     }
   });
