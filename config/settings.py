@@ -264,8 +264,51 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+def _default_storage() -> dict:
+    """Uploads on the local disk (MEDIA_ROOT), or in S3-compatible object storage with
+    STORAGE_BACKEND=s3 (README, "Storing uploads in object storage")."""
+    backend = env.str("STORAGE_BACKEND", default="filesystem")
+    if backend == "filesystem":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if backend != "s3":
+        raise ImproperlyConfigured(
+            f"STORAGE_BACKEND is {backend!r}; use 'filesystem' (the default) or 's3'."
+        )
+    try:
+        import storages.backends.s3  # noqa: F401
+    except ImportError:
+        raise ImproperlyConfigured(
+            "STORAGE_BACKEND=s3 needs the django-storages and boto3 packages; install "
+            "them (pip install 'django-storages[s3]') or unset STORAGE_BACKEND."
+        ) from None
+    bucket = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+    if not bucket:
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    options = {
+        "bucket_name": bucket,
+        # Every file is served through a view that checks who may see it: the bucket
+        # stays private and no public address is ever handed out.
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+        "location": env.str("AWS_LOCATION", default=""),
+    }
+    for option, name in (
+        ("endpoint_url", "AWS_S3_ENDPOINT_URL"),
+        ("region_name", "AWS_S3_REGION_NAME"),
+        ("access_key", "AWS_ACCESS_KEY_ID"),
+        ("secret_key", "AWS_SECRET_ACCESS_KEY"),
+    ):
+        value = env.str(name, default="")
+        if value:
+            options[option] = value
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage(),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -276,6 +319,14 @@ MEDIA_URL = "/media/"
 # Uploaded images (covers, avatars) are re-encoded and served through views that check
 # who may see them (config/uploads.py); never served from MEDIA_URL. The cap per file:
 UPLOAD_IMAGE_MAX_BYTES = env.int("UPLOAD_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+# Attachments on posts and comments (practices.attachments): the cap per file, and per
+# post (or comment) the number of files and their total size. Pending uploads (sent
+# with a form that came back with a problem, never sent again) are deleted after
+# ATTACHMENT_PENDING_HOURS.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_MAX_FILES = env.int("ATTACHMENT_MAX_FILES", default=10)
+ATTACHMENT_MAX_TOTAL_BYTES = env.int("ATTACHMENT_MAX_TOTAL_BYTES", default=50 * 1024 * 1024)
+ATTACHMENT_PENDING_HOURS = env.int("ATTACHMENT_PENDING_HOURS", default=24)
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 
 # Security headers, in every environment.
@@ -369,6 +420,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-webhook-deliveries": {
         "task": "webhooks.sweep_deliveries",
         "schedule": crontab(minute="*"),
+    },
+    "remove-orphaned-attachments": {
+        "task": "practices.remove_orphaned_attachments",
+        "schedule": crontab(minute=37),
     },
 }
 # Days the outbox keeps the bodies of sent emails (for support questions); then only

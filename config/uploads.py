@@ -256,19 +256,23 @@ class ImageUploadField(forms.FileField):
         return value
 
 
-def stored_file_response(file: FieldFile, *, content_type: str, download_name: str) -> FileResponse:
+def stored_file_response(
+    file: FieldFile, *, content_type: str, download_name: str, as_attachment: bool = False
+) -> FileResponse:
     """Serve a stored upload the caller's view has already checked the viewer may see.
 
     The content type is the one the upload was re-encoded to, never a guess from the
     name; browsers must not sniff another; the name offered is sanitised and encoded by
     Django. Only the viewer's browser may cache it: who may see it can change.
+    `as_attachment` makes the browser download it rather than show it (every file that
+    is not one of our re-encoded images).
     """
     response = FileResponse(file.open("rb"), content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = content_disposition_header(
-        False, safe_original_name(download_name)
+        as_attachment, safe_original_name(download_name)
     )
     response["Cache-Control"] = "private, max-age=3600"
-    # An image never runs script, even when opened on its own.
+    # Nothing served here ever runs script, even when opened on its own.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

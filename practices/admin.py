@@ -5,6 +5,7 @@ from django.utils.translation import ngettext
 
 from . import services
 from .models import (
+    Attachment,
     Bookmark,
     Comment,
     CommunityRead,
@@ -259,3 +260,15 @@ class PostTagAdmin(ReadOnlyAdmin):
     list_filter = [("tag", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["tag__name", "content_object__title"]
     list_select_related = ["tag", "content_object"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    """Files on posts and comments; they are added and removed on the site, by their
+    uploader, and deleted with their files by the hourly cleanup."""
+
+    list_display = ["original_name", "kind", "size", "post", "comment", "uploader", "created_at"]
+    list_filter = ["kind", "created_at", "removed_at"]
+    search_fields = ["original_name", "post__title", "uploader__email"]
+    list_select_related = ["post", "uploader", "comment__author", "comment__post"]
+    date_hierarchy = "created_at"

@@ -373,3 +373,93 @@ class CommunityRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} read {self.community} before {self.read_before:%Y-%m-%d %H:%M}"
+
+
+ATTACHMENT_TYPE_LABELS = {
+    "application/pdf": _("PDF document"),
+    "text/plain": _("Text"),
+    "text/csv": _("CSV table"),
+    "text/markdown": _("Markdown text"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": _("Word document"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _("Excel spreadsheet"),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": _(
+        "PowerPoint presentation"
+    ),
+}
+
+
+class Attachment(models.Model):
+    """A file on a post or on one of its comments (practices.attachments).
+
+    Stored under a random name; the name it was uploaded with is kept only to offer it
+    back on download. Uploaded but not yet attached (`post` empty) it is pending: the
+    form came back with a problem, or the person never sent it; `removed_at` marks one
+    taken off its post. The periodic cleanup deletes both kinds with their files.
+    """
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("Image")
+        FILE = "file", _("File")
+
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    file = models.FileField(_("file"), upload_to="attachments/%Y/%m/", max_length=200)
+    thumbnail = models.FileField(
+        _("thumbnail"), upload_to="attachments/thumbnails/%Y/%m/", max_length=200, blank=True
+    )
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    kind = models.CharField(_("kind"), max_length=5, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["post", "comment"]),
+            # The cleanup's two questions: pending since when, removed since when.
+            models.Index(
+                fields=["created_at"], condition=Q(post__isnull=True), name="attachment_pending"
+            ),
+            models.Index(
+                fields=["removed_at"],
+                condition=Q(removed_at__isnull=False),
+                name="attachment_removed",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(comment__isnull=True) | Q(post__isnull=False),
+                name="attachment_comment_has_post",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("practices:attachment", args=[self.pk])
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind == self.Kind.IMAGE
+
+    @property
+    def type_label(self) -> str:
+        """What kind of file this is, in words, from the type its content was found to be."""
+        base = self.content_type.split(";")[0]
+        return str(ATTACHMENT_TYPE_LABELS.get(base, _("File")))
+
+    @property
+    def thumbnail_url(self) -> str:
+        return reverse("practices:attachment_thumbnail", args=[self.pk])

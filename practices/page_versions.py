@@ -28,7 +28,7 @@ from communities.models import (
 from config import page_cache
 from members.models import User
 
-from .models import Comment, Post, Reaction
+from .models import Attachment, Comment, Post, Reaction
 
 # What a person changes on their profile that pages show next to their posts.
 PUBLIC_PERSON_FIELDS = frozenset(
@@ -63,7 +63,7 @@ def _slugs(instance: Model) -> list[str]:
         return [instance.slug]
     if isinstance(instance, Post):
         return _slugs_of_post(instance.pk, instance)
-    if isinstance(instance, Comment | Reaction):
+    if isinstance(instance, Comment | Reaction | Attachment):
         return _slugs_of_post(instance.post_id, _loaded(instance, "post"))
     if isinstance(instance, Rsvp):
         meeting = _loaded(instance, "meeting")
@@ -115,6 +115,7 @@ COMMUNITY_CONTENT = (
     Post,
     Comment,
     Reaction,
+    Attachment,
     MeetingSeries,
     Meeting,
     Rsvp,

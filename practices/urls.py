@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import feeds
-from .views import actions, conversation, feed, lists, reading, search, writing
+from .views import actions, attachments, conversation, feed, lists, reading, search, writing
 
 app_name = "practices"
 
@@ -40,6 +40,12 @@ urlpatterns = [
         name="member_feed",
     ),
     path("preview/", writing.preview, name="preview"),
+    path("attachments/<int:pk>/", attachments.attachment, name="attachment"),
+    path(
+        "attachments/<int:pk>/thumbnail/",
+        attachments.attachment_thumbnail,
+        name="attachment_thumbnail",
+    ),
     path("me/bookmarks/", lists.bookmarks, name="bookmarks"),
     path("me/drafts/", lists.drafts, name="drafts"),
     # Finding knowledge across communities

@@ -20,6 +20,7 @@ import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.apps import apps
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from PIL import Image
 
@@ -33,6 +34,7 @@ from members.api_tokens import ApiToken, api_token_create
 from members.digests import unsubscribe_token
 from members.feed_tokens import FeedPurpose, feed_token_for
 from members.models import Notification, NotificationKind
+from practices import attachments
 from practices.models import Comment, Post
 from tests.factories import (
     CommunityFactory,
@@ -332,6 +334,10 @@ TABLE.update(
         # the author too is refused (tests/practices/test_shared_without_name.py).
         "practices:reveal": Entry(author_page("nobody"), may_write=nobody, data={}),
         "practices:preview": Entry(post_only),
+        # A post's files (an image here, so both the file and its thumbnail exist):
+        # whoever may read the post; signed out too a 404 (nothing to sign in for).
+        "practices:attachment": Entry(content_page),
+        "practices:attachment_thumbnail": Entry(content_page),
         "practices:bookmarks": Entry(signed_in),
         "practices:drafts": Entry(signed_in),
         "practices:search": Entry(everyone),
@@ -740,6 +746,13 @@ def build_world() -> World:
         )
         post.tags.set(["handover"])
         comment = Comment.objects.create(post=post, author=users["core"], body="Thanks!")
+        attachment = attachments.attachment_add(
+            post=post,
+            uploader=users["member"],
+            checked=attachments.check_file(
+                SimpleUploadedFile("board.webp", image_bytes(), content_type="image/webp")
+            ),
+        )
         community.cover_image.save("cover.webp", ContentFile(image_bytes()), save=True)
         avatar_owner = UserFactory()
         avatar_owner.avatar.save("avatar.webp", ContentFile(image_bytes()), save=True)
@@ -777,6 +790,7 @@ def build_world() -> World:
             "membership": membership,
             "post": post,
             "comment": comment,
+            "attachment": attachment,
             "meeting": meeting,
             "insight": insight,
             "avatar_owner": avatar_owner,
@@ -837,6 +851,8 @@ def _pk_for(name: str, world: World, vis: str) -> int:
         return obj["invitation"].pk
     if name == "communities:manage_member":
         return obj["membership"].pk
+    if name.startswith("practices:attachment"):
+        return obj["attachment"].pk
     if name.startswith("practices:comment_") or name in (
         "communities:report_comment",
         "communities:request_review_comment",

@@ -54,6 +54,7 @@ from members.models import (
     User,
 )
 from practices.models import (
+    Attachment,
     Bookmark,
     Comment,
     Mention,
@@ -244,6 +245,17 @@ def populate() -> None:
     )
     post.tags.set([f"topic-{n}"])
     comment = Comment.objects.create(post=post, author=facilitator, body="Thanks")
+    for on_comment in (None, comment):
+        Attachment.objects.create(
+            post=post,
+            comment=on_comment,
+            uploader=member,
+            file=f"attachments/{n}.pdf",
+            original_name=f"checklist-{n}.pdf",
+            content_type="application/pdf",
+            size=1024,
+            kind="file",
+        )
     Reaction.objects.create(post=post, user=facilitator, kind="helpful")
     Bookmark.objects.create(post=post, user=facilitator)
     PostFollow.objects.create(post=post, user=facilitator)

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import resolve, reverse
 from django.utils import timezone
 
@@ -29,6 +30,7 @@ from members.api_tokens import api_token_create
 from members.digests import preview_for
 from members.feed_tokens import FeedPurpose, feed_token_for
 from members.models import Notification, NotificationKind, OutboundEmail
+from practices import attachments
 from practices.models import Comment, CommunityRead, Post
 from tests.factories import CommunityFactory, InvitationFactory, MembershipFactory, UserFactory
 from tests.test_access_table import ROUTES, image_bytes, url_for
@@ -117,6 +119,25 @@ def _community(vis: str, users: dict) -> tuple[Community, dict]:
     )
     post.tags.set([canary(f"{vis}-tag")])
     comment = Comment.objects.create(post=post, author=users["core"], body=canary(f"{vis}-comment"))
+    # Files on the post and on its comment: the canary in their names and their bytes.
+    attachment = attachments.attachment_add(
+        post=post,
+        uploader=users["member"],
+        checked=attachments.check_file(
+            SimpleUploadedFile(
+                f"{canary(f'{vis}-attachment-name')}.txt",
+                canary(f"{vis}-attachment-content").encode(),
+            )
+        ),
+    )
+    attachments.attachment_add(
+        post=post,
+        comment=comment,
+        uploader=users["core"],
+        checked=attachments.check_file(
+            SimpleUploadedFile(f"{canary(f'{vis}-comment-attachment')}.md", b"# Notes")
+        ),
+    )
     # Stored files: a members-only community's cover is as public as its home page; a
     # hidden community's cover, and the avatar of someone who belongs only there, are
     # not. The canary rides in the hidden ones' bytes.
@@ -232,6 +253,7 @@ def _community(vis: str, users: dict) -> tuple[Community, dict]:
         "membership": membership,
         "post": post,
         "comment": comment,
+        "attachment": attachment,
         "meeting": meeting,
         "insight": insight,
         "avatar_owner": avatar_owner,
@@ -308,6 +330,7 @@ def test_no_outsider_finds_the_canary_on_any_page(client):
                     )
                     body = raw.decode(errors="replace")
                     body += response.get("Location", "")
+                    body += response.get("Content-Disposition", "")
                     if CANARY in body:
                         at = body.index(CANARY)
                         how = (
@@ -348,6 +371,11 @@ def test_the_canary_is_there_for_a_member_to_find(client):
         page = client.get(post.get_absolute_url()).content.decode()
         assert canary(f"{vis}-post-title") in page
         assert canary(f"{vis}-comment") in page
+        assert canary(f"{vis}-attachment-name") in page
+        assert canary(f"{vis}-comment-attachment") in page
+        download = client.get(world.objects[vis]["attachment"].get_absolute_url())
+        assert canary(f"{vis}-attachment-content").encode() in b"".join(download.streaming_content)
+        assert canary(f"{vis}-attachment-name") in download["Content-Disposition"]
         # And through the API, with the member's own token.
         token = f"Bearer {_api_token(world, 'member')}"
         base = f"/api/v1/communities/{post.community.slug}/posts/{post.pk}/"

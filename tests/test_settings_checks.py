@@ -75,6 +75,23 @@ def test_a_database_other_than_postgresql_is_refused():
     assert "PostgreSQL only" in result.stderr
 
 
+def test_object_storage_without_django_storages_fails_clearly_at_start_up():
+    # django-storages is not installed: asking for S3 says what to install.
+    result = manage(
+        "check", **production_env(STORAGE_BACKEND="s3", AWS_STORAGE_BUCKET_NAME="uploads")
+    )
+
+    assert result.returncode != 0
+    assert "STORAGE_BACKEND=s3 needs the django-storages and boto3 packages" in result.stderr
+
+
+def test_an_unknown_storage_backend_is_refused():
+    result = manage("check", **production_env(STORAGE_BACKEND="ftp"))
+
+    assert result.returncode != 0
+    assert "STORAGE_BACKEND is 'ftp'" in result.stderr
+
+
 def test_bandit_finds_nothing_untriaged_in_the_project_code():
     # make lint runs the same command: a finding is fixed or marked `# nosec <id>`.
     result = subprocess.run(

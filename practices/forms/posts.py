@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from taggit.forms import TagField
 from taggit.utils import edit_string_for_tags
 
+from .. import attachments
 from ..models import Comment, Post, Reaction
 from ..querysets import DEFAULT_FEED_SORT
 from ..services import REQUIRED, content_fields
@@ -261,3 +264,84 @@ class HideForm(forms.Form):
         required=False,
         help_text=_("The author sees this reason."),
     )
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Any number of files from one `<input type="file" multiple>`."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class AttachmentsForm(forms.Form):
+    """The files sent with a post or comment form, checked by their content.
+
+    Next to the new files (`files`): earlier uploads of this person still pending
+    (`pending`, ticked to keep them: they were sent with a form that came back with a
+    problem) and, when editing, the files already attached that are to be taken off
+    (`remove`). After validation `checked` holds every new file that passed, even when
+    another did not, so the view can keep those and nothing needs choosing again.
+    """
+
+    files = MultipleFileField(label=_("Files"), required=False)
+
+    def __init__(self, *args, user, existing=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limits = attachments.Limits.from_settings()
+        self.fields["files"].widget.attrs.update(accept=attachments.ACCEPT)
+        self.fields["files"].help_text = _(
+            "Images, PDF, text, CSV, Markdown, Word, Excel or PowerPoint files: up to "
+            "%(count)d files, each at most %(size)s, %(total)s in all."
+        ) % {
+            "count": self.limits.max_files,
+            "size": filesizeformat(self.limits.max_bytes),
+            "total": filesizeformat(self.limits.max_total_bytes),
+        }
+        self.existing = list(existing)
+        self.checked: list[attachments.CheckedFile] = []
+        self.pending = []
+        self.removed: set[int] = set()
+        if self.is_bound:
+            self.pending = list(attachments.pending_of(user, self.data.getlist("pending")))
+            wanted = {str(i) for i in self.data.getlist("remove")}
+            self.removed = {a.pk for a in self.existing if str(a.pk) in wanted}
+
+    @property
+    def kept(self) -> list:
+        return [a for a in self.existing if a.pk not in self.removed]
+
+    def clean_files(self):
+        problems = []
+        for upload in self.cleaned_data.get("files") or []:
+            try:
+                self.checked.append(attachments.check_file(upload, limits=self.limits))
+            except ValidationError as error:
+                problems.append(error)
+        try:
+            attachments.check_room(
+                existing=attachments.sizes([*self.kept, *self.pending]),
+                adding=[checked.size for checked in self.checked],
+                limits=self.limits,
+            )
+        except ValidationError as error:
+            problems.append(
+                ValidationError(
+                    _("%(problem)s Untick the files you do not need.")
+                    % {"problem": " ".join(error.messages)},
+                    code=error.code,
+                )
+            )
+        if problems:
+            raise ValidationError(problems)
+        return self.cleaned_data.get("files")

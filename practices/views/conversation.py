@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,11 +14,12 @@ from django.views.decorators.http import require_POST
 from communities.access import community_context
 from config.htmx import add_service_error, error_text, is_fragment
 
-from .. import moderation, services
+from .. import attachments, moderation, services
 from ..access import access_comment, access_post
-from ..forms.posts import CommentEditForm, CommentForm, HideForm
+from ..forms.posts import AttachmentsForm, CommentEditForm, CommentForm, HideForm
 from ..models import Comment, Post
 from ..permissions import check_can_delete_comment, check_can_edit_comment
+from .attachments import keep_uploads
 from .common import flag_from_post
 from .reading import COMMENTS_PAGE_SIZE, conversation_context, render_detail
 
@@ -82,11 +84,20 @@ def comment_create(request, slug: str, pk: int):
         parent = get_object_or_404(
             Comment.objects.visible_to(request.user), pk=parent_id, post=post
         )
-    if form.is_valid():
+    # Files come with a top-level comment; those that pass are kept even when the
+    # comment comes back with a problem.
+    files = AttachmentsForm(request.POST, request.FILES, user=request.user)
+    files_valid = files.is_valid()
+    keep_uploads(request.user, files)
+    if form.is_valid() and files_valid:
         try:
-            comment = services.comment_create(
-                post=post, author=request.user, body=form.cleaned_data["body"], parent=parent
-            )
+            with transaction.atomic():
+                comment = services.comment_create(
+                    post=post, author=request.user, body=form.cleaned_data["body"], parent=parent
+                )
+                attachments.attachments_attach(
+                    attachments=files.pending, post=post, comment=comment, by=request.user
+                )
         except ValidationError as error:
             add_service_error(form, error)
         except PermissionDenied as error:
@@ -103,7 +114,11 @@ def comment_create(request, slug: str, pk: int):
             messages.success(request, _("Your comment is posted."))
             return redirect(_comment_url(post, comment, request.user))
     # Keep what was typed: the form comes back with its errors, in place.
-    forms = {"reply_form": form, "reply_to": parent_id} if parent_id else {"comment_form": form}
+    forms = (
+        {"reply_form": form, "reply_to": parent_id}
+        if parent_id
+        else {"comment_form": form, "comment_files": files}
+    )
     if is_fragment(request):
         return _render_conversation(request, post, page_number=_page_from_post(request), **forms)
     return render_detail(request, post, viewer, page_number=_page_from_post(request), **forms)

@@ -24,8 +24,8 @@ from config.permissions import can
 from .. import moderation, services
 from ..access import access_post
 from ..bylines import profile_links
-from ..forms.posts import AppliedForm, CommentEditForm, CommentForm, HideForm
-from ..models import Comment, Post, Reaction
+from ..forms.posts import AppliedForm, AttachmentsForm, CommentEditForm, CommentForm, HideForm
+from ..models import Attachment, Comment, Post, Reaction
 from ..permissions import check_can_comment, check_can_track_reading
 from ..querysets import new_comment_rule
 from .common import SECTION_LABELS, sections
@@ -86,6 +86,7 @@ def conversation_context(
     *,
     page_number=None,
     comment_form: CommentForm | None = None,
+    comment_files: AttachmentsForm | None = None,
     reply_form: CommentForm | None = None,
     reply_to: int | None = None,
     edit_form: CommentEditForm | None = None,
@@ -104,7 +105,13 @@ def conversation_context(
     flags = flags if flags is not None else post_flags(user, post, viewer)
     if not post.is_published:
         profiles = profile_links(user, [post.author_id], mentions_in=post)
-        return {"post": post, "comments_page": None, "profiles": profiles, **flags}
+        return {
+            "post": post,
+            "comments_page": None,
+            "profiles": profiles,
+            "post_attachments": attachments_on_page(post, []),
+            **flags,
+        }
     # The door already decided that the viewer reads this post; their standing (do they
     # see hidden comments?) is the one resolved there, not a subquery per query.
     comments = Comment.objects.visible_on(
@@ -135,6 +142,8 @@ def conversation_context(
             for item in (comment, *comment.visible_replies):
                 if item.pk == edit_form.instance.pk:
                     item.edit_form = edit_form
+    shown = [c for top in page.object_list for c in (top, *top.visible_replies)]
+    post_attachments = attachments_on_page(post, shown)
     authors = [post.author_id]
     for comment in page.object_list:
         authors += [comment.author_id, *(reply.author_id for reply in comment.visible_replies)]
@@ -142,9 +151,11 @@ def conversation_context(
         "post": post,
         "profiles": profile_links(user, authors, mentions_in=post),
         "comments_page": page,
+        "post_attachments": post_attachments,
         "new_comments": counts.get("new", 0),
         "first_new_comment": _first_new(page) if counts.get("new") else None,
         "comment_form": comment_form or CommentForm(),
+        "comment_files": comment_files or AttachmentsForm(user=user),
         "reply_to": reply_to if flags["can_comment"] else None,
         "reply_page": page.number,
         "reply_form": reply_form or CommentForm(),
@@ -154,6 +165,24 @@ def conversation_context(
         ),
         **flags,
     }
+
+
+def attachments_on_page(post: Post, comments: list[Comment]) -> list[Attachment]:
+    """The files on `post` itself, returned, and those on each of `comments` (the ones
+    shown), set as their `attached`: one query for the page."""
+    by_comment = {comment.pk: comment for comment in comments}
+    for comment in comments:
+        comment.attached = []
+    on_post = []
+    found = Attachment.objects.filter(post=post, removed_at__isnull=True).filter(
+        Q(comment__isnull=True) | Q(comment__in=list(by_comment))
+    )
+    for attachment in found.order_by("created_at", "pk"):
+        if attachment.comment_id is None:
+            on_post.append(attachment)
+        else:
+            by_comment[attachment.comment_id].attached.append(attachment)
+    return on_post
 
 
 def stored_sections(post: Post) -> list[dict]:

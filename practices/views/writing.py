@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,12 +19,13 @@ from communities.permissions import check_can_contribute
 from config.htmx import add_service_error, error_text
 from config.permissions import can
 
-from .. import services
+from .. import attachments, services
 from ..access import access_post
-from ..forms.posts import PostForm
+from ..forms.posts import AttachmentsForm, PostForm
 from ..models import Post, PostTag
 from ..permissions import check_can_delete_post, check_can_edit_post, check_can_reveal_post
 from ..tags import parse_tags
+from .attachments import keep_uploads, redirects_for_upload_script
 from .common import sections
 from .flags import contribution_notice
 
@@ -83,12 +85,23 @@ def _form_page(
     return render(request, "practices/post_form.html", context)
 
 
+def _check_files(request, files: AttachmentsForm) -> bool:
+    """Check the files sent (with any button, a preview too) and keep those that pass
+    as pending uploads, so that nothing needs choosing again."""
+    if not files.is_bound:
+        return True
+    valid = files.is_valid()
+    keep_uploads(request.user, files)
+    return valid
+
+
 def _action(request) -> str:
     action = request.POST.get("action", "publish")
     return action if action in ("publish", "draft", "preview") else "publish"
 
 
 @login_required
+@redirects_for_upload_script
 def post_create(request, slug: str, kind: str):
     community, viewer = access_community(request.user, slug, to="read")
     if kind not in Post.Kind.values:
@@ -102,21 +115,27 @@ def post_create(request, slug: str, kind: str):
     form = PostForm(
         request.POST or None, kind=kind, publishing=action != "draft", allow_unnamed=allow_unnamed
     )
+    files = AttachmentsForm(request.POST or None, request.FILES or None, user=request.user)
+    files_valid = _check_files(request, files)
     extra = preview_context(kind, request.POST) if form.is_bound else {}
     if action == "preview":
         # A preview is not a submission: show what was typed, without errors.
         form = PostForm(kind=kind, initial=request.POST.dict(), allow_unnamed=allow_unnamed)
-    if action in ("publish", "draft") and form.is_valid():
+    if action in ("publish", "draft") and form.is_valid() and files_valid:
         try:
-            post = services.post_create(
-                community=community,
-                author=request.user,
-                kind=kind,
-                data=form.service_data(),
-                tags=form.service_tags(),
-                publish=action == "publish",
-                shared_without_name=bool(form.service_unnamed()),
-            )
+            with transaction.atomic():
+                post = services.post_create(
+                    community=community,
+                    author=request.user,
+                    kind=kind,
+                    data=form.service_data(),
+                    tags=form.service_tags(),
+                    publish=action == "publish",
+                    shared_without_name=bool(form.service_unnamed()),
+                )
+                attachments.attachments_attach(
+                    attachments=files.pending, post=post, by=request.user
+                )
         except ValidationError as error:
             add_service_error(form, error)
         except PermissionDenied as error:
@@ -130,10 +149,11 @@ def post_create(request, slug: str, kind: str):
                 return redirect(post)
             messages.success(request, _("Draft saved. Only you can see it until you publish it."))
             return redirect("practices:edit", slug=community.slug, pk=post.pk)
-    return _form_page(request, community, viewer, form, post=None, **extra)
+    return _form_page(request, community, viewer, form, post=None, files=files, **extra)
 
 
 @login_required
+@redirects_for_upload_script
 def post_edit(request, slug: str, pk: int):
     post, viewer = access_post(request.user, slug, pk, with_drafts=True)
     check_can_edit_post(request.user, post, viewer)
@@ -141,23 +161,37 @@ def post_edit(request, slug: str, pk: int):
     action = _action(request) if request.method == "POST" else ""
     publishing = action == "publish" or (action != "draft" and post.is_published)
     form = PostForm.for_post(post, request.POST or None, publishing=publishing)
+    files = AttachmentsForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        existing=attachments.attached_to(post),
+    )
+    files_valid = _check_files(request, files)
     # The preview starts with what is saved, then follows what is typed.
     extra = preview_context(post.kind, request.POST if form.is_bound else form.initial)
     if action == "preview":
         form = PostForm(
             kind=post.kind, initial=request.POST.dict(), allow_unnamed=form.allow_unnamed
         )
-    if action in ("publish", "draft") and form.is_valid():
+    if action in ("publish", "draft") and form.is_valid() and files_valid:
         was_draft = post.status == Post.Status.DRAFT
         try:
-            post = services.post_update(
-                post=post,
-                editor=request.user,
-                data=form.service_data(),
-                tags=form.service_tags(),
-                publish=action == "publish",
-                shared_without_name=form.service_unnamed(),
-            )
+            with transaction.atomic():
+                post = services.post_update(
+                    post=post,
+                    editor=request.user,
+                    data=form.service_data(),
+                    tags=form.service_tags(),
+                    publish=action == "publish",
+                    shared_without_name=form.service_unnamed(),
+                )
+                for attachment in files.existing:
+                    if attachment.pk in files.removed:
+                        attachments.attachment_remove(attachment=attachment, by=request.user)
+                attachments.attachments_attach(
+                    attachments=files.pending, post=post, by=request.user
+                )
         except ValidationError as error:
             add_service_error(form, error)
         except PermissionDenied as error:
@@ -176,7 +210,7 @@ def post_edit(request, slug: str, pk: int):
                 return redirect("practices:detail", slug=community.slug, pk=post.pk)
             messages.success(request, _("Draft saved."))
             return redirect("practices:edit", slug=community.slug, pk=post.pk)
-    return _form_page(request, community, viewer, form, post=post, **extra)
+    return _form_page(request, community, viewer, form, post=post, files=files, **extra)
 
 
 @login_required
