@@ -54,6 +54,10 @@ def headline(notification: Notification) -> str:
         return n.summary or _("The facilitators of %(community)s decided on your request") % (
             values
         )
+    if n.kind == Kind.PLAYBOOK:
+        return n.summary or _("The facilitators of %(community)s decided on your proposal") % (
+            values
+        )
     if n.kind == Kind.INVITATION:
         return _("%(actor)s invited you to join %(community)s") % values
     if n.kind == Kind.CHARTER:
@@ -86,7 +90,7 @@ def short_headline(notification: Notification) -> str:
 
 def excerpt(notification: Notification) -> str:
     """The quoted text under the headline (a comment, a note, a message), if any."""
-    if notification.kind == Kind.MEMBERSHIP:
+    if notification.kind in (Kind.MEMBERSHIP, Kind.PLAYBOOK):
         return ""  # the decision sentence is the headline
     if notification.kind == Kind.FOLLOWED_TAG and notification.post:
         return ""  # the title is in the headline
