@@ -22,6 +22,7 @@ from communities.models import Community, Membership
 from config.links import absolute_url
 from practices import bylines
 from practices.models import Post, Reaction
+from practices.playbook.models import PlaybookPage
 
 # How much of one community's window is read per run; memory stays bounded however
 # busy a community is. The email shows fewer (SHOWN_PER_SECTION in `selection`) with a
@@ -29,6 +30,7 @@ from practices.models import Post, Reaction
 POSTS_PER_KIND = 30
 MEMBERS_PER_COMMUNITY = 20
 STORIES_PER_COMMUNITY = 20
+PLAYBOOK_PAGES_PER_COMMUNITY = 20
 EXCERPT_WORDS = 40
 
 
@@ -69,6 +71,18 @@ class AppliedItem:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class PlaybookItem:
+    """A playbook page changed in the window (added, edited or restored)."""
+
+    id: int
+    title: str
+    url: str
+    updated_at: datetime
+    author_id: int | None  # who made the latest change: it is no news to them
+    is_new: bool
+
+
 @dataclass(frozen=True)
 class CommunityContent:
     """A community's new content in [since, until): plain values, no lazy queries."""
@@ -81,6 +95,7 @@ class CommunityContent:
     challenges: tuple[PostItem, ...] = ()  # open (unanswered) challenges only
     new_members: tuple[MemberItem, ...] = ()
     applied: tuple[AppliedItem, ...] = ()
+    playbook: tuple[PlaybookItem, ...] = ()
 
     @property
     def post_ids(self) -> set[int]:
@@ -121,7 +136,7 @@ def _ranked(queryset: QuerySet, *, partition_by: list[F], order_by: list, limit:
 def communities_digest_content(
     community_ids: Iterable[int], since: datetime, until: datetime
 ) -> dict[int, CommunityContent]:
-    """The new content of many communities in five queries, keyed by community id.
+    """The new content of many communities in six queries, keyed by community id.
 
     Only published posts that nobody hid are read: a digest never spreads content
     that facilitators took down, not even to those who may still see it on the site.
@@ -137,6 +152,7 @@ def communities_digest_content(
     challenges: dict[int, list[PostItem]] = {pk: [] for pk in communities}
     members: dict[int, list[MemberItem]] = {pk: [] for pk in communities}
     stories: dict[int, list[AppliedItem]] = {pk: [] for pk in communities}
+    playbook: dict[int, list[PlaybookItem]] = {pk: [] for pk in communities}
 
     posts = _ranked(
         Post.objects.published()
@@ -206,6 +222,31 @@ def communities_digest_content(
             )
         )
 
+    pages = _ranked(
+        PlaybookPage.objects.filter(
+            community_id__in=communities, updated_at__gte=since, updated_at__lt=until
+        ),
+        partition_by=[F("community_id")],
+        order_by=[F("updated_at").desc(), F("pk").desc()],
+        limit=PLAYBOOK_PAGES_PER_COMMUNITY,
+    )
+    pages = pages.only(
+        "community_id", "title", "slug", "updated_at", "updated_by_id", "created_at"
+    ).order_by("-updated_at", "-pk")
+    for page in pages:
+        playbook[page.community_id].append(
+            PlaybookItem(
+                id=page.pk,
+                title=page.title,
+                url=absolute_url(
+                    reverse("playbook:page", args=[slugs[page.community_id], page.slug])
+                ),
+                updated_at=page.updated_at,
+                author_id=page.updated_by_id,
+                is_new=page.created_at >= since,
+            )
+        )
+
     return {
         pk: CommunityContent(
             id=pk,
@@ -216,6 +257,7 @@ def communities_digest_content(
             challenges=tuple(challenges[pk]),
             new_members=tuple(members[pk]),
             applied=tuple(stories[pk]),
+            playbook=tuple(playbook[pk]),
         )
         for pk, community in communities.items()
     }
@@ -224,8 +266,8 @@ def communities_digest_content(
 def community_digest_content(
     community: Community, since: datetime, until: datetime
 ) -> CommunityContent:
-    """One community's new experiences, open challenges, new members and "I applied
-    this" stories in [since, until)."""
+    """One community's new experiences, open challenges, new members, "I applied
+    this" stories and changed playbook pages in [since, until)."""
     return communities_digest_content([community.pk], since, until)[community.pk]
 
 

@@ -440,7 +440,6 @@ def proposal(request, slug: str, pk: int):
         proposal=item,
         diff=text_diff(base, item.body),
         current_moved_on=bool(item.page and item.page.revision_number != item.base_number),
-        decision_form=DecisionForm(),
     )
     return render(request, "playbook/proposal.html", context)
 
