@@ -12,9 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import F, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import F, OuterRef, QuerySet, Window
+from django.db.models.functions import JSONObject, RowNumber
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.text import Truncator
 
 from communities.meetings.selectors import upcoming_in_communities
@@ -136,7 +138,7 @@ def _ranked(queryset: QuerySet, *, partition_by: list[F], order_by: list, limit:
 def communities_digest_content(
     community_ids: Iterable[int], since: datetime, until: datetime
 ) -> dict[int, CommunityContent]:
-    """The new content of many communities in six queries, keyed by community id.
+    """The new content of many communities in five queries, keyed by community id.
 
     Only published posts that nobody hid are read: a digest never spreads content
     that facilitators took down, not even to those who may still see it on the site.
@@ -144,8 +146,29 @@ def communities_digest_content(
     ids = list(set(community_ids))
     if not ids:
         return {}
+    # The playbook pages changed in the window come with their community, as a JSON
+    # array per row: no query of their own.
+    changed_pages = (
+        PlaybookPage.objects.filter(
+            community=OuterRef("pk"), updated_at__gte=since, updated_at__lt=until
+        )
+        .order_by("-updated_at", "-pk")
+        .values(
+            json=JSONObject(
+                id="pk",
+                title="title",
+                slug="slug",
+                updated_at="updated_at",
+                created_at="created_at",
+                updated_by="updated_by_id",
+            )
+        )[:PLAYBOOK_PAGES_PER_COMMUNITY]
+    )
     communities = {
-        c.pk: c for c in Community.objects.filter(pk__in=ids).only("name", "slug", "stage")
+        c.pk: c
+        for c in Community.objects.filter(pk__in=ids)
+        .only("name", "slug", "stage")
+        .annotate(playbook_changes=ArraySubquery(changed_pages))
     }
     slugs = {pk: c.slug for pk, c in communities.items()}
     experiences: dict[int, list[PostItem]] = {pk: [] for pk in communities}
@@ -222,30 +245,18 @@ def communities_digest_content(
             )
         )
 
-    pages = _ranked(
-        PlaybookPage.objects.filter(
-            community_id__in=communities, updated_at__gte=since, updated_at__lt=until
-        ),
-        partition_by=[F("community_id")],
-        order_by=[F("updated_at").desc(), F("pk").desc()],
-        limit=PLAYBOOK_PAGES_PER_COMMUNITY,
-    )
-    pages = pages.only(
-        "community_id", "title", "slug", "updated_at", "updated_by_id", "created_at"
-    ).order_by("-updated_at", "-pk")
-    for page in pages:
-        playbook[page.community_id].append(
-            PlaybookItem(
-                id=page.pk,
-                title=page.title,
-                url=absolute_url(
-                    reverse("playbook:page", args=[slugs[page.community_id], page.slug])
-                ),
-                updated_at=page.updated_at,
-                author_id=page.updated_by_id,
-                is_new=page.created_at >= since,
+    for community in communities.values():
+        for row in community.playbook_changes:
+            playbook[community.pk].append(
+                PlaybookItem(
+                    id=row["id"],
+                    title=row["title"],
+                    url=absolute_url(reverse("playbook:page", args=[community.slug, row["slug"]])),
+                    updated_at=parse_datetime(row["updated_at"]),
+                    author_id=row["updated_by"],
+                    is_new=parse_datetime(row["created_at"]) >= since,
+                )
             )
-        )
 
     return {
         pk: CommunityContent(
