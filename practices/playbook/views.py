@@ -346,6 +346,7 @@ def move(request, slug: str, page: str):
     return redirect("playbook:index", slug=playbook_page.community.slug)
 
 
+@login_required
 @require_POST
 def preview(request, slug: str):
     """The page as it will read, while someone writes it (htmx)."""
