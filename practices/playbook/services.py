@@ -140,6 +140,15 @@ def _locked(page: PlaybookPage) -> PlaybookPage:
     return locked
 
 
+_WRITTEN_FIELDS = ("title", "body", "body_html", "revision_number", "updated_at", "updated_by_id")
+
+
+def _sync(page: PlaybookPage, written: PlaybookPage) -> None:
+    """The caller's copy of a page shows what was written to the locked row."""
+    for name in _WRITTEN_FIELDS:
+        setattr(page, name, getattr(written, name))
+
+
 @transaction.atomic
 def page_create(
     *,
@@ -171,27 +180,31 @@ def page_edit(
     The address stays, so links to the page keep working."""
     check_can_edit_playbook(by, page.community)
     title, body = _clean(title, body)
-    page = _locked(page)
-    _set_evidence(page, evidence, by)
-    if (title, body) == (page.title, page.body):
+    locked = _locked(page)
+    _set_evidence(locked, evidence, by)
+    if (title, body) == (locked.title, locked.body):
         return None
-    page.title, page.body = title, body
-    return _add_revision(page, author=by, note=note)
+    locked.title, locked.body = title, body
+    revision = _add_revision(locked, author=by, note=note)
+    _sync(page, locked)
+    return revision
 
 
 @transaction.atomic
 def page_restore(*, page: PlaybookPage, by: User, number: int) -> PlaybookRevision:
     """Bring back revision `number`'s title and text as a new revision; history stays."""
     check_can_edit_playbook(by, page.community)
-    page = _locked(page)
-    old = PlaybookRevision.objects.filter(page=page, number=number).first()
+    locked = _locked(page)
+    old = PlaybookRevision.objects.filter(page=locked, number=number).first()
     if old is None:
         raise ValidationError(_("There is no such version of this page."))
-    if number == page.revision_number:
+    if number == locked.revision_number:
         raise ValidationError(_("This is already the current version."))
-    page.title, page.body = old.title, old.body
+    locked.title, locked.body = old.title, old.body
     note = _("Restored version %(number)d") % {"number": number}
-    return _add_revision(page, author=by, note=note, restored_from=old)
+    revision = _add_revision(locked, author=by, note=note, restored_from=old)
+    _sync(page, locked)
+    return revision
 
 
 @transaction.atomic
@@ -256,8 +269,10 @@ def proposal_create(
     if page is not None and page.community_id != community.pk:
         raise ValidationError(_("This page belongs to another community."))
     title, body = _clean(title, body)
-    if page is not None and (title, body) == (page.title, page.body):
-        raise ValidationError(_("Your proposal is the same as the current page."))
+    if page is not None:
+        page = _locked(page)  # the version the proposal is written against, as stored
+        if (title, body) == (page.title, page.body):
+            raise ValidationError(_("Your proposal is the same as the current page."))
     return PlaybookProposal.objects.create(
         community=community,
         page=page,

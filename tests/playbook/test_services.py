@@ -201,3 +201,14 @@ def test_a_challenge_has_no_lesson_to_promote(community, facilitator, member):
 def test_promoting_a_lesson_is_for_the_team(experience, member):
     with pytest.raises(PermissionDenied):
         services.lesson_promote(post=experience, by=member)
+
+
+def test_a_proposal_is_written_against_the_stored_version(handbook_page, facilitator, member):
+    services.page_edit(page=handbook_page, by=facilitator, title="Renamed", body="Second")
+
+    proposal = services.proposal_create(
+        community=handbook_page.community, by=member, page=handbook_page, title="R", body="Third"
+    )
+
+    assert handbook_page.revision_number == 2 and handbook_page.title == "Renamed"
+    assert proposal.base_number == 2
