@@ -34,7 +34,7 @@ class PageForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     note = forms.CharField(
-        label=_("What changed (optional)"),
+        label=_("What changed"),
         required=False,
         max_length=300,
         help_text=_("Shown in the page's history."),
@@ -43,6 +43,7 @@ class PageForm(forms.Form):
     def __init__(self, *args, evidence_choices, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["evidence"].queryset = evidence_choices
+        self.fields["title"].is_essential = True
 
 
 class ProposalForm(forms.Form):
@@ -60,6 +61,10 @@ class ProposalForm(forms.Form):
         max_length=300,
         help_text=_("A facilitator reads this when deciding on your proposal."),
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title"].is_essential = True
 
 
 class DecisionForm(forms.Form):
