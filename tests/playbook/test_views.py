@@ -280,3 +280,68 @@ def test_the_index_lists_pages_in_order_in_a_fixed_number_of_queries(
     html = large.content.decode()
     assert small.status_code == 200
     assert html.index("Page 0") < html.index("Page 1") < html.index("Page 19")
+
+
+@pytest.mark.parametrize("role", ["member", "core", "facilitator"])
+def test_the_restore_button_is_shown_exactly_when_restoring_is_allowed(
+    client, request, handbook_page, facilitator, role
+):
+    services.page_edit(page=handbook_page, by=facilitator, title="Changed", body="New")
+    user = request.getfixturevalue(role)
+    client.force_login(user)
+    shown = (
+        "Restore version 1"
+        in client.get(page_url(handbook_page, "playbook:revision", 1)).content.decode()
+    )
+
+    try:
+        services.page_restore(page=handbook_page, by=user, number=1)
+    except (PermissionDenied, ValidationError):
+        allowed = False
+    else:
+        allowed = True
+
+    assert shown == allowed == (role != "member")
+
+
+@pytest.mark.parametrize("role", ["member", "facilitator"])
+def test_the_decision_buttons_are_shown_exactly_when_deciding_is_allowed(
+    client, request, handbook_page, member, role
+):
+    proposal = services.proposal_create(
+        community=handbook_page.community, by=member, page=handbook_page, title="X", body="Y"
+    )
+    user = request.getfixturevalue(role)
+    client.force_login(user)
+    shown = "Your decision" in client.get(proposal.get_absolute_url()).content.decode()
+
+    try:
+        services.proposal_accept(proposal=proposal, by=user)
+    except (PermissionDenied, ValidationError):
+        allowed = False
+    else:
+        allowed = True
+
+    assert shown == allowed == (role == "facilitator")
+
+
+def test_a_page_costs_the_same_queries_with_more_evidence(client, community, facilitator, member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import PostFactory
+
+    posts = [PostFactory(community=community, author=member) for _ in range(12)]
+    page = services.page_create(
+        community=community, by=facilitator, title="Few", body="", evidence=posts[:2]
+    )
+    client.force_login(member)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(page.get_absolute_url()).status_code == 200
+        return len(queries)
+
+    few = count()
+    services.page_edit(page=page, by=facilitator, title="Many", body="", evidence=posts)
+    assert count() == few <= 12
