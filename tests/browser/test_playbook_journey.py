@@ -41,6 +41,11 @@ def test_a_facilitator_writes_edits_and_restores_a_page_and_accepts_a_members_pr
     fay_page.get_by_label("Title").fill("Handover checklist")
     fay_page.locator("#id_body").fill("# Before\n\nCount the beds.\n\n# During\n\nRead the notes.")
     expect(fay_page.locator("#preview h3", has_text="Before")).to_be_visible()
+    # The evidence picker filters as she types; Enter there does not send the form.
+    search = fay_page.get_by_label("Search experiences")
+    search.fill("bedside")
+    search.press("Enter")
+    expect(fay_page.get_by_role("heading", name="New playbook page")).to_be_visible()
     fay_page.get_by_label("Bedside handover at 7").check()
     fay_page.get_by_role("button", name="Add to the playbook").click()
     expect(fay_page.get_by_role("heading", name="Handover checklist", level=2)).to_be_visible()
