@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "communities.meetings",
     "communities.webhooks",
     "practices",
+    "practices.playbook",
     "config.apps.OpsConfig",
     # Demo data last: it may import every app, and nothing imports it.
     "demo",

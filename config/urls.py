@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("communities.meetings.urls")),
     path("", include("communities.webhooks.urls")),
     path("", include("practices.urls")),
+    path("", include("practices.playbook.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("metrics", ops_views.metrics_view, name="metrics"),

@@ -190,6 +190,7 @@ class NotificationKind(models.TextChoices):
     CHARTER = "charter", _("New community rules I must accept")
     FOLLOWED_POST = "followed_post", _("New comments on posts I follow")
     FOLLOWED_TAG = "followed_tag", _("New posts in topics I follow")
+    PLAYBOOK = "playbook", _("Decisions on my proposed playbook changes")
 
 
 class Channel(models.TextChoices):
@@ -209,6 +210,7 @@ DEFAULT_CHANNELS = {
     NotificationKind.CHARTER: Channel.IMMEDIATE,
     NotificationKind.FOLLOWED_POST: Channel.DIGEST,
     NotificationKind.FOLLOWED_TAG: Channel.DIGEST,
+    NotificationKind.PLAYBOOK: Channel.IMMEDIATE,
 }
 
 

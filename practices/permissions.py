@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
+from communities.models import Membership
 from communities.permissions import (
     UNKNOWN,
     MembershipArg,
@@ -217,3 +218,43 @@ def check_can_request_review(user: User, item: Item) -> None:
             _("You already asked for a review of this %(noun)s; a review is asked for once.")
             % {"noun": noun_of(item)}
         )
+
+
+# --- The playbook ----------------------------------------------------------------------
+
+
+def check_can_edit_playbook(
+    user: User, community: Community, membership: MembershipArg = UNKNOWN
+) -> None:
+    """The team (facilitators and core members), while they may contribute, write and
+    restore the community's playbook pages and add lessons to it."""
+    if membership is UNKNOWN:
+        membership = membership_of(user, community)
+    check_can_contribute(user, community, membership)
+    if membership.role not in Membership.TEAM_ROLES:
+        raise PermissionDenied(
+            _("Only the facilitators and core members of this community edit its playbook.")
+        )
+
+
+def check_can_propose_playbook_change(
+    user: User, community: Community, membership: MembershipArg = UNKNOWN
+) -> None:
+    """Members who may contribute, and are not on the team (who edit directly), propose
+    changes to the playbook for a facilitator to accept."""
+    if membership is UNKNOWN:
+        membership = membership_of(user, community)
+    check_can_contribute(user, community, membership)
+    if membership.role in Membership.TEAM_ROLES:
+        raise PermissionDenied(_("The team edits the playbook directly."))
+
+
+def check_can_decide_playbook_proposal(
+    user: User, community: Community, membership: MembershipArg = UNKNOWN
+) -> None:
+    """Facilitators, while they may contribute, accept or decline proposed changes."""
+    if membership is UNKNOWN:
+        membership = membership_of(user, community)
+    check_can_contribute(user, community, membership)
+    if not membership.is_facilitator:
+        raise PermissionDenied(_("Only facilitators accept or decline proposed changes."))

@@ -36,6 +36,7 @@ from members.feed_tokens import FeedPurpose, feed_token_for
 from members.models import Notification, NotificationKind
 from practices import attachments
 from practices.models import Comment, Post
+from practices.playbook import services as playbook_services
 from tests.factories import (
     CommunityFactory,
     InvitationFactory,
@@ -703,6 +704,60 @@ def configured_provider(settings):
 # --- The world -----------------------------------------------------------------------
 
 
+def proposer_page(role, vis):
+    """Proposing a playbook change: members who are not on the team (the team edits);
+    other readers are refused, the rest get 404."""
+    if role == "anonymous":
+        return 302
+    if not readable(role, vis):
+        return 404
+    return 200 if role == "member" else 403
+
+
+def signed_in_content(role, vis):
+    if role == "anonymous":
+        return 302
+    return 200 if readable(role, vis) else 404
+
+
+def own_proposal(role, vis):
+    """A proposal: its proposer ("member") and the community's facilitators; for
+    everyone else it does not exist."""
+    if role == "anonymous":
+        return 302
+    return 200 if readable(role, vis) and role in ("member", "facilitator") else 404
+
+
+TEAM = only("facilitator", "core")
+TABLE.update(
+    {
+        "playbook:index": Entry(content_page),
+        "playbook:page": Entry(content_page),
+        "playbook:history": Entry(content_page),
+        "playbook:revision": Entry(content_page),
+        "playbook:create": Entry(team_page, may_write=TEAM, data={"title": "New", "body": "x"}),
+        "playbook:edit": Entry(team_page, may_write=TEAM, data={"title": "Changed", "body": "y"}),
+        "playbook:evidence": Entry(team_page),
+        "playbook:move": Entry(post_only, may_write=TEAM, data={"direction": "-1"}),
+        "playbook:restore": Entry(post_only, may_write=TEAM, data={}),
+        "playbook:preview": Entry(post_only),
+        "playbook:propose": Entry(
+            proposer_page, may_write=only("member"), data={"title": "Mine", "body": "Better"}
+        ),
+        "playbook:propose_new": Entry(
+            proposer_page, may_write=only("member"), data={"title": "Mine", "body": "New"}
+        ),
+        "playbook:proposals": Entry(signed_in_content),
+        "playbook:proposal": Entry(own_proposal),
+        "playbook:proposal_decide": Entry(
+            post_only, may_write=only("facilitator"), data={"action": "accept"}
+        ),
+        # Promoting the world's post (an experience with a lesson) to the playbook.
+        "playbook:promote": Entry(post_only, may_write=TEAM, data={}),
+    }
+)
+
+
 def image_bytes(extra: bytes = b"") -> bytes:
     """A small WebP image, as uploads are stored (`extra` rides along after its data)."""
     out = io.BytesIO()
@@ -781,9 +836,31 @@ def build_world() -> World:
             events=["post.published"],
         )
         webhook_events.ping(webhook)  # a delivery in its log (never sent: not committed)
+        playbook_page = playbook_services.page_create(
+            community=community,
+            by=users["facilitator"],
+            title="Handover checklist",
+            body="Count the beds.",
+            evidence=[post],
+        )
+        playbook_services.page_edit(
+            page=playbook_page, by=users["core"], title="Handover checklist", body="Count twice."
+        )
+        playbook_services.page_create(
+            community=community, by=users["facilitator"], title="Night shift", body="Sleep."
+        )
+        proposal = playbook_services.proposal_create(
+            community=community,
+            by=users["member"],
+            page=playbook_page,
+            title="Handover checklist",
+            body="Count three times.",
+        )
         communities[vis] = community
         objects[vis] = {
             "webhook": webhook,
+            "playbook_page": playbook_page,
+            "proposal": proposal,
             "rule": community.rules.first(),
             "invitation": invitation,
             "pending": pending,
@@ -831,6 +908,10 @@ def url_for(name: str, pattern_params: list[str], world: World, vis: str) -> str
             kwargs["rest"] = "nothing-here/"
         elif param == "provider_id":
             kwargs["provider_id"] = "corp"
+        elif param == "page":
+            kwargs["page"] = obj["playbook_page"].slug
+        elif param == "number":
+            kwargs["number"] = 1
         elif param == "pk":
             kwargs["pk"] = _pk_for(name, world, vis)
         else:
@@ -843,6 +924,10 @@ def url_for(name: str, pattern_params: list[str], world: World, vis: str) -> str
 
 def _pk_for(name: str, world: World, vis: str) -> int:
     obj = world.objects[vis]
+    if name.startswith("playbook:proposal"):
+        return obj["proposal"].pk
+    if name == "playbook:promote":
+        return obj["post"].pk
     if name.startswith("communities:manage_rule"):
         return obj["rule"].pk
     if name == "communities:manage_request_decide":
@@ -934,6 +1019,7 @@ def _fingerprint() -> str:
         "meetings",
         "webhooks",
         "practices",
+        "playbook",
         "members",
         "taggit",
         "socialaccount",

@@ -64,6 +64,7 @@ from practices.models import (
     Reaction,
     TagFollow,
 )
+from practices.playbook.models import PlaybookPage, PlaybookProposal, PlaybookRevision
 from tests.factories import (
     CommunityFactory,
     InvitationFactory,
@@ -73,7 +74,7 @@ from tests.factories import (
 )
 from tests.staff import login_with_mfa
 
-OUR_APPS = ("members", "communities", "meetings", "webhooks", "practices")
+OUR_APPS = ("members", "communities", "meetings", "webhooks", "practices", "playbook")
 # Models whose changelist has no filter, and why. Empty: every one of ours has filters.
 NO_FILTER_BECAUSE: dict[str, str] = {}
 # Records of what happened: staff look, nobody changes them.
@@ -83,6 +84,7 @@ AUDIT_MODELS = [
     StageChange,
     CharterAcceptance,
     ReminderDelivery,
+    PlaybookRevision,
 ]
 LINKED_MODELS = {"members.user", "communities.community", "practices.post", "practices.comment"}
 CHANGELIST_QUERY_BUDGET = 12
@@ -313,6 +315,15 @@ def populate() -> None:
         title=f"Insight {n}",
         post=post,
         proposed_by=facilitator,
+    )
+    playbook_page = PlaybookPage.objects.create(
+        community=community, title=f"Handover {n}", slug=f"handover-{n}", created_by=facilitator
+    )
+    PlaybookRevision.objects.create(
+        page=playbook_page, number=1, title=playbook_page.title, author=facilitator
+    )
+    PlaybookProposal.objects.create(
+        community=community, page=playbook_page, proposer=member, title=f"Handover {n}"
     )
     endpoint = WebhookEndpoint.objects.create(
         community=community,

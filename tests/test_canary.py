@@ -32,6 +32,8 @@ from members.feed_tokens import FeedPurpose, feed_token_for
 from members.models import Notification, NotificationKind, OutboundEmail
 from practices import attachments
 from practices.models import Comment, CommunityRead, Post
+from practices.playbook import services as playbook_services
+from practices.playbook.models import PlaybookPage
 from tests.factories import CommunityFactory, InvitationFactory, MembershipFactory, UserFactory
 from tests.test_access_table import ROUTES, image_bytes, url_for
 
@@ -245,7 +247,36 @@ def _community(vis: str, users: dict) -> tuple[Community, dict]:
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         response_body=canary(f"{vis}-webhook-response")
     )
+    # A playbook page with two versions, its evidence, and a member's proposal.
+    playbook_page = playbook_services.page_create(
+        community=community,
+        by=users["facilitator"],
+        title=canary(f"{vis}-playbook-title"),
+        body=f"# {canary(f'{vis}-playbook-heading')}\n\n{canary(f'{vis}-playbook-body')}",
+        evidence=[post],
+        note=canary(f"{vis}-playbook-note"),
+    )
+    # The address is what an outsider asks for; the canary is in what the page holds.
+    PlaybookPage.objects.filter(pk=playbook_page.pk).update(slug="handover")
+    playbook_page.slug = "handover"
+    playbook_services.page_edit(
+        page=playbook_page,
+        by=users["core"],
+        title=playbook_page.title,
+        body=canary(f"{vis}-playbook-revision"),
+        note=canary(f"{vis}-playbook-revision-note"),
+    )
+    proposal = playbook_services.proposal_create(
+        community=community,
+        by=users["member"],
+        page=playbook_page,
+        title=canary(f"{vis}-proposal-title"),
+        body=canary(f"{vis}-proposal-body"),
+        note=canary(f"{vis}-proposal-note"),
+    )
     objects = {
+        "playbook_page": playbook_page,
+        "proposal": proposal,
         "webhook": webhook,
         "rule": rule,
         "invitation": invitation,
@@ -344,6 +375,29 @@ def test_no_outsider_finds_the_canary_on_any_page(client):
     assert not leaks, "\n".join(leaks)
 
 
+def test_no_outsider_finds_a_playbook_page_by_searching(client, settings):
+    """Search covers playbook pages through the same door as posts."""
+    settings.ANONYMOUS_PAGE_CACHE_SECONDS = 0
+    world = build_world()
+    leaks = []
+    for role in OUTSIDERS:
+        for query in (CANARY, canary("members-playbook-body"), canary("hidden-playbook-body")):
+            for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+                response = _client_for(client, world, role).get(
+                    reverse("practices:search"), {"q": query}, **headers
+                )
+                if f"{CANARY}-" in response.content.decode().replace(f"{query}", ""):
+                    leaks.append(f"{role} {query} {headers}")
+                if "playbook-results-heading" in response.content.decode():
+                    leaks.append(f"{role} {query} {headers}: a playbook section")
+    assert not leaks, "\n".join(leaks)
+    # Members do find the pages: the search can show a leak.
+    found = _client_for(client, world, "member").get(
+        reverse("practices:search"), {"q": canary("hidden-playbook-revision")}
+    )
+    assert canary("hidden-playbook-title") in found.content.decode()
+
+
 def test_no_outsider_finds_the_canary_in_an_email_or_digest():
     world = build_world()
     notifications.send_notification_emails(now=timezone.now() + timedelta(hours=1))
@@ -394,6 +448,20 @@ def test_the_canary_is_there_for_a_member_to_find(client):
     avatar = client.get(reverse("members:avatar", args=[owner.pk]))
     assert canary("hidden-file").encode() in b"".join(avatar.streaming_content)
     assert Invitation.objects.filter(message__contains=CANARY).exists()
+    for vis in VISIBILITIES:
+        playbook_page = world.objects[vis]["playbook_page"]
+        slug = world.communities[vis].slug
+        page = client.get(playbook_page.get_absolute_url()).content.decode()
+        assert canary(f"{vis}-playbook-title") in page
+        assert canary(f"{vis}-playbook-revision") in page
+        history = client.get(reverse("playbook:history", args=[slug, "handover"])).content
+        assert canary(f"{vis}-playbook-revision-note") in history.decode()
+        diff = client.get(reverse("playbook:revision", args=[slug, "handover", 2])).content
+        assert canary(f"{vis}-playbook-body") in diff.decode()
+        proposal = client.get(world.objects[vis]["proposal"].get_absolute_url()).content
+        assert canary(f"{vis}-proposal-note") in proposal.decode()
+    digest = preview_for(world.users["member"]).email
+    assert canary("members-playbook-title") in digest.text
     # The facilitators find the webhook's log, secret and address where outsiders do not.
     client.force_login(world.users["facilitator"])
     for vis in VISIBILITIES:

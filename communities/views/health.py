@@ -11,6 +11,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from practices.playbook.health import playbook_health
+
 from .. import charts
 from ..access import access_community
 from ..health import PERIODS, Health, community_health, parse_period
@@ -158,6 +160,7 @@ def health(request, slug: str):
         outcomes=[(k, OUTCOME_LABELS[k], n) for k, n in _outcome_items(report)],
         median_first_answer=format_duration(report.median_first_answer),
         attendance=attendance_chart(community, since=report.since),
+        playbook=playbook_health(community),
     )
     return render(request, "communities/manage/health.html", context)
 
@@ -213,6 +216,11 @@ def health_export(request, slug: str):
         ("applied", "posts applied", report.applied_posts),
     ]
     rows += [("onboarding", step.key, step.count) for step in report.funnel]
+    playbook = playbook_health(community)
+    rows += [
+        ("playbook", "pages", playbook.pages),
+        ("playbook", "pages backed by evidence", playbook.with_evidence),
+    ]
     site = request.build_absolute_uri("/")[:-1]
     for post in report.waiting:
         rows += [

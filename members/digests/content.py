@@ -12,9 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import F, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import F, OuterRef, QuerySet, Window
+from django.db.models.functions import JSONObject, RowNumber
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.text import Truncator
 
 from communities.meetings.selectors import upcoming_in_communities
@@ -22,6 +24,7 @@ from communities.models import Community, Membership
 from config.links import absolute_url
 from practices import bylines
 from practices.models import Post, Reaction
+from practices.playbook.models import PlaybookPage
 
 # How much of one community's window is read per run; memory stays bounded however
 # busy a community is. The email shows fewer (SHOWN_PER_SECTION in `selection`) with a
@@ -29,6 +32,7 @@ from practices.models import Post, Reaction
 POSTS_PER_KIND = 30
 MEMBERS_PER_COMMUNITY = 20
 STORIES_PER_COMMUNITY = 20
+PLAYBOOK_PAGES_PER_COMMUNITY = 20
 EXCERPT_WORDS = 40
 
 
@@ -69,6 +73,18 @@ class AppliedItem:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class PlaybookItem:
+    """A playbook page changed in the window (added, edited or restored)."""
+
+    id: int
+    title: str
+    url: str
+    updated_at: datetime
+    author_id: int | None  # who made the latest change: it is no news to them
+    is_new: bool
+
+
 @dataclass(frozen=True)
 class CommunityContent:
     """A community's new content in [since, until): plain values, no lazy queries."""
@@ -81,6 +97,7 @@ class CommunityContent:
     challenges: tuple[PostItem, ...] = ()  # open (unanswered) challenges only
     new_members: tuple[MemberItem, ...] = ()
     applied: tuple[AppliedItem, ...] = ()
+    playbook: tuple[PlaybookItem, ...] = ()
 
     @property
     def post_ids(self) -> set[int]:
@@ -129,14 +146,36 @@ def communities_digest_content(
     ids = list(set(community_ids))
     if not ids:
         return {}
+    # The playbook pages changed in the window come with their community, as a JSON
+    # array per row: no query of their own.
+    changed_pages = (
+        PlaybookPage.objects.filter(
+            community=OuterRef("pk"), updated_at__gte=since, updated_at__lt=until
+        )
+        .order_by("-updated_at", "-pk")
+        .values(
+            json=JSONObject(
+                id="pk",
+                title="title",
+                slug="slug",
+                updated_at="updated_at",
+                created_at="created_at",
+                updated_by="updated_by_id",
+            )
+        )[:PLAYBOOK_PAGES_PER_COMMUNITY]
+    )
     communities = {
-        c.pk: c for c in Community.objects.filter(pk__in=ids).only("name", "slug", "stage")
+        c.pk: c
+        for c in Community.objects.filter(pk__in=ids)
+        .only("name", "slug", "stage")
+        .annotate(playbook_changes=ArraySubquery(changed_pages))
     }
     slugs = {pk: c.slug for pk, c in communities.items()}
     experiences: dict[int, list[PostItem]] = {pk: [] for pk in communities}
     challenges: dict[int, list[PostItem]] = {pk: [] for pk in communities}
     members: dict[int, list[MemberItem]] = {pk: [] for pk in communities}
     stories: dict[int, list[AppliedItem]] = {pk: [] for pk in communities}
+    playbook: dict[int, list[PlaybookItem]] = {pk: [] for pk in communities}
 
     posts = _ranked(
         Post.objects.published()
@@ -206,6 +245,19 @@ def communities_digest_content(
             )
         )
 
+    for community in communities.values():
+        for row in community.playbook_changes:
+            playbook[community.pk].append(
+                PlaybookItem(
+                    id=row["id"],
+                    title=row["title"],
+                    url=absolute_url(reverse("playbook:page", args=[community.slug, row["slug"]])),
+                    updated_at=parse_datetime(row["updated_at"]),
+                    author_id=row["updated_by"],
+                    is_new=parse_datetime(row["created_at"]) >= since,
+                )
+            )
+
     return {
         pk: CommunityContent(
             id=pk,
@@ -216,6 +268,7 @@ def communities_digest_content(
             challenges=tuple(challenges[pk]),
             new_members=tuple(members[pk]),
             applied=tuple(stories[pk]),
+            playbook=tuple(playbook[pk]),
         )
         for pk, community in communities.items()
     }
@@ -224,8 +277,8 @@ def communities_digest_content(
 def community_digest_content(
     community: Community, since: datetime, until: datetime
 ) -> CommunityContent:
-    """One community's new experiences, open challenges, new members and "I applied
-    this" stories in [since, until)."""
+    """One community's new experiences, open challenges, new members, "I applied
+    this" stories and changed playbook pages in [since, until)."""
     return communities_digest_content([community.pk], since, until)[community.pk]
 
 

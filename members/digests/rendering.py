@@ -42,6 +42,7 @@ def _section_key(language: str, section: CommunitySection) -> SectionKey:
                 section.open_challenges,
                 section.applied,
                 section.new_members,
+                section.playbook,
             )
         ),
     )

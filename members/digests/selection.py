@@ -24,7 +24,14 @@ from practices.models import Post
 from ..models import Notification, User
 from ..notifications.selectors import with_visibility
 from ..notifications.wording import excerpt, sentence
-from .content import AppliedItem, CommunityContent, CommunityContentCache, MemberItem, PostItem
+from .content import (
+    AppliedItem,
+    CommunityContent,
+    CommunityContentCache,
+    MemberItem,
+    PlaybookItem,
+    PostItem,
+)
 
 SHOWN_PER_SECTION = 5
 SHOWN_HELP = 5
@@ -76,6 +83,7 @@ class CommunitySection:
     open_challenges: list[PostItem] = field(default_factory=list)
     new_members: list[MemberItem] = field(default_factory=list)
     applied: list[AppliedItem] = field(default_factory=list)
+    playbook: list[PlaybookItem] = field(default_factory=list)
     more: int = 0  # items left out of the email for length
 
     @property
@@ -85,6 +93,7 @@ class CommunitySection:
             + len(self.open_challenges)
             + len(self.new_members)
             + len(self.applied)
+            + len(self.playbook)
         )
         return shown + self.more
 
@@ -366,6 +375,9 @@ def _assemble(
         section.applied, extra = _shown(
             [a for a in new(community.applied, "created_at") if a.post_id in seen]
         )
+        more += extra
+        # Playbook pages are read through the community's door, already passed here.
+        section.playbook, extra = _shown(new(community.playbook, "updated_at"))
         section.more = more + extra
         if section.item_count:
             digest.sections.append(section)

@@ -28,6 +28,7 @@ from .events import (
     notify_invitation,
     notify_membership_decision,
     notify_mentions,
+    notify_playbook_decision,
     notify_post_followers,
     notify_tag_followers,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "notify_many",
     "notify_membership_decision",
     "notify_mentions",
+    "notify_playbook_decision",
     "notify_post_followers",
     "notify_tag_followers",
     "preferences_save",

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from communities.models import CharterVersion, Invitation, Membership
 from practices.models import Comment, Post, PostFollow, Reaction, TagFollow
+from practices.playbook.models import PlaybookProposal
 
 from ..models import NotificationKind as Kind
 from ..models import User
@@ -186,4 +187,33 @@ def notify_charter_version(version: CharterVersion) -> None:
         community=community,
         summary=_excerpt(version.summary),
         url=reverse("communities:charter", args=[community.slug]),
+    )
+
+
+def notify_playbook_decision(proposal: PlaybookProposal, *, accepted: bool, by: User) -> None:
+    """The member who proposed a playbook change hears whether a facilitator accepted
+    it, and the reason when it was declined, in their own language."""
+    user, community = proposal.proposer, proposal.community
+    values = {"title": Truncator(proposal.title).chars(80), "name": community.name}
+    with translation.override(user.language):
+        if accepted:
+            text = _("Your proposed change to the playbook page “%(title)s” was accepted.")
+        else:
+            text = _("Your proposed change to the playbook page “%(title)s” was declined.")
+        text %= values
+        if proposal.decision_reason.strip():
+            text = _("%(decision)s Their message: %(message)s") % {
+                "decision": text,
+                "message": proposal.decision_reason.strip(),
+            }
+    url = proposal.get_absolute_url()
+    if accepted and proposal.page is not None:
+        url = proposal.page.get_absolute_url()
+    notify(
+        recipient=user,
+        kind=Kind.PLAYBOOK,
+        actor=by,
+        community=community,
+        summary=Truncator(text).chars(300),
+        url=url,
     )

@@ -67,6 +67,8 @@ def sentence(
         return _("%(actor)s applied your experience “%(title)s”") % values
     if kind == Kind.MEMBERSHIP:
         return summary or _("The facilitators of %(community)s decided on your request") % (values)
+    if kind == Kind.PLAYBOOK:
+        return summary or _("The facilitators of %(community)s decided on your proposal") % (values)
     if kind == Kind.INVITATION:
         return _("%(actor)s invited you to join %(community)s") % values
     if kind == Kind.CHARTER:
@@ -99,7 +101,7 @@ def short_headline(notification: Notification) -> str:
 
 def excerpt(notification: Notification) -> str:
     """The quoted text under the headline (a comment, a note, a message), if any."""
-    if notification.kind == Kind.MEMBERSHIP:
+    if notification.kind in (Kind.MEMBERSHIP, Kind.PLAYBOOK):
         return ""  # the decision sentence is the headline
     if notification.kind == Kind.FOLLOWED_TAG and notification.post_id:
         return ""  # the title is in the headline

@@ -18,13 +18,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
-from communities.models import Community
+from communities.models import Community, Membership
 from config.htmx import fragment_or_page
 from config.pagination import OffsetPage
+from config.permissions import can
 
 from .. import services
 from ..forms.search import LessonsFilterForm, SearchForm
 from ..models import Post, PostTag, TagFollow
+from ..permissions import check_can_edit_playbook
+from ..playbook.search import search_playbook
 from ..search import CANDIDATES, search_posts, similar_experiences
 from ..tags import normalise_tag
 
@@ -73,7 +76,20 @@ def search(request):
         offset=_offset(request, maximum=CANDIDATES),
     )
     has_filters = any(filters.get(k) for k in ("community", "kind", "outcome", "tag"))
-    context = {"form": form, "page": page, "query": page.query, "has_filters": has_filters}
+    # Playbook pages, in their own section: on the first page of results, when no
+    # filter that only posts have is chosen.
+    playbook_hits = []
+    if page.offset == 0 and not any(filters.get(k) for k in ("kind", "outcome", "tag")):
+        playbook_hits = search_playbook(
+            request.user, filters.get("q", ""), community=filters.get("community")
+        )
+    context = {
+        "form": form,
+        "page": page,
+        "query": page.query,
+        "has_filters": has_filters,
+        "playbook_hits": playbook_hits,
+    }
     template = fragment_or_page(request, "practices/search/search.html", "results")
     return render(request, template, context)
 
@@ -139,6 +155,21 @@ def _topics_with_lessons(lessons, *, offset: int) -> OffsetPage:
     return page
 
 
+def _playbook_community_ids(user) -> set[int]:
+    """The communities where `user` may add a lesson to the playbook: their team
+    memberships (one query), each checked with the playbook's rule."""
+    if not user.is_authenticated:
+        return set()
+    memberships = (
+        Membership.objects.active()
+        .filter(user=user, role__in=Membership.TEAM_ROLES)
+        .select_related("community")
+    )
+    return {
+        m.community_id for m in memberships if can(check_can_edit_playbook, user, m.community, m)
+    }
+
+
 def lessons(request):
     """What members learned and would recommend, grouped by topic."""
     form = LessonsFilterForm(request.GET or None, communities=_readable_communities(request.user))
@@ -171,6 +202,7 @@ def lessons(request):
     context = {
         "form": form,
         "page": page,
+        "playbook_community_ids": _playbook_community_ids(request.user),
         "topic": topic,
         "topics": ([topic] if topic.lessons else []) if topic else page.items,
         "community": filters.get("community"),

@@ -14,6 +14,13 @@
       select.addEventListener("change", function () { select.form.submit(); });
     });
     document.querySelectorAll("[data-time-zone-detect]").forEach(offerOwnTimeZone);
+    // A search box inside a form (the playbook's evidence picker) filters as one types;
+    // Enter there must not send the whole form.
+    document.querySelectorAll("input[data-search-in-form]").forEach(function (input) {
+      input.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") { event.preventDefault(); }
+      });
+    });
   });
 
   // A page restored from the back/forward cache with read markers ("New") shows them as
