@@ -89,6 +89,17 @@ def test_files_are_attached_to_a_new_post_shown_and_downloaded(
     assert said[-1] == "Upload finished; the page is loading.", said
     snapshot(page, "attachments", "1-oversized-refused")
 
+    # A web page renamed to .pdf: refused by its content, with what was typed kept.
+    fake = tmp_path / "report.pdf"
+    fake.write_bytes(b"<html><script>alert(1)</script></html>")
+    page.get_by_label("Files").set_input_files(str(fake))
+    page.get_by_role("button", name="Publish").click()
+    expect(
+        page.get_by_text("report.pdf is not what its name says: its content is not a PDF")
+    ).to_be_visible()
+    expect(page.get_by_label("Title")).to_have_value("Whiteboard handover")
+    assert not Post.objects.exists()
+
     # A file dropped onto the field joins the chosen ones.
     page.evaluate(
         """() => {
@@ -119,7 +130,8 @@ def test_files_are_attached_to_a_new_post_shown_and_downloaded(
     assert set(stored) == {"whiteboard.webp", "checklist.pdf"}
     thumbnail = page.get_by_role("img", name="whiteboard.webp (open the full size)")
     expect(thumbnail).to_be_visible()
-    assert page.evaluate("img => img.complete && img.naturalWidth > 0", thumbnail.element_handle())
+    loaded = "img => img.complete && img.naturalWidth > 0"
+    page.wait_for_function(loaded, arg=thumbnail.element_handle(), timeout=10_000)
     files = page.get_by_role("list", name="Files")
     expect(files).to_contain_text("checklist.pdf")
     expect(files).to_contain_text("PDF document")
