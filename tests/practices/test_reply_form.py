@@ -68,7 +68,10 @@ def test_htmx_loads_the_reply_form_for_one_thread(client, experience, member, th
     assert f'id="reply-form-{first.pk}"' in html
     assert f'<input type="hidden" name="parent" value="{first.pk}">' in html
     assert f'<label for="id_reply_{first.pk}">Reply to Omar Other</label>' in html
-    assert re.search(rf'<textarea name="body" id="id_reply_{first.pk}"[^>]* autofocus', html)
+    # The script focuses the loaded field at once; an autofocus would make htmx focus
+    # it a second time when the swap settles, taking the focus from where the reader is.
+    assert re.search(rf'<textarea name="body" id="id_reply_{first.pk}"', html)
+    assert "autofocus" not in html
     assert "Send reply" in html and "data-reply-cancel" in html
 
 
@@ -84,6 +87,8 @@ def test_without_javascript_the_reply_link_opens_the_page_with_the_form_in_place
     link = rf'<a class="reply-link" data-reply-link[^>]*reply={second.pk}[^>]*hidden>'
     assert re.search(link, thread)
     assert f'id="reply-form-{first.pk}"' not in html
+    # Without the script, the browser puts the focus in the field the reader asked for.
+    assert re.search(rf'<textarea name="body" id="id_reply_{second.pk}"[^>]* autofocus', thread)
 
 
 @pytest.mark.parametrize("which", ["a reply", "another post's comment", "no such comment"])
@@ -158,6 +163,8 @@ def test_a_refused_reply_keeps_its_text_under_its_thread(client, experience, mem
     assert too_long.strip() in thread
     assert 'aria-invalid="true"' in thread and f'id="id_reply_{second.pk}_error"' in thread
     assert html.count("data-reply-form") == 1
+    # The field with the error takes the focus, with or without the script.
+    assert re.search(rf'<textarea name="body" id="id_reply_{second.pk}"[^>]* autofocus', thread)
 
 
 def test_an_empty_reply_says_what_is_missing(client, experience, member, threads):
