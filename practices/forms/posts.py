@@ -284,6 +284,11 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+# The reply form's file fields carry this prefix: it can be on the page next to the
+# comment form.
+REPLY_FILES = "reply"
+
+
 class AttachmentsForm(forms.Form):
     """The files sent with a post or comment form, checked by their content.
 

@@ -16,7 +16,7 @@ from config.htmx import add_service_error, error_text, is_fragment
 
 from .. import attachments, moderation, services
 from ..access import access_comment, access_post
-from ..forms.posts import AttachmentsForm, CommentEditForm, CommentForm, HideForm
+from ..forms.posts import REPLY_FILES, AttachmentsForm, CommentEditForm, CommentForm, HideForm
 from ..models import Comment, Post
 from ..permissions import check_can_delete_comment, check_can_edit_comment
 from .attachments import keep_uploads
@@ -84,9 +84,12 @@ def comment_create(request, slug: str, pk: int):
         parent = get_object_or_404(
             Comment.objects.visible_to(request.user), pk=parent_id, post=post
         )
-    # Files come with a top-level comment; those that pass are kept even when the
-    # comment comes back with a problem.
-    files = AttachmentsForm(request.POST, request.FILES, user=request.user)
+    # Files come with a comment or a reply (the reply form's fields carry a prefix, as
+    # both forms can be on the page); those that pass are kept even when the comment
+    # comes back with a problem.
+    files = AttachmentsForm(
+        request.POST, request.FILES, user=request.user, prefix=REPLY_FILES if parent_id else None
+    )
     files_valid = files.is_valid()
     keep_uploads(request.user, files)
     if form.is_valid() and files_valid:
@@ -115,7 +118,7 @@ def comment_create(request, slug: str, pk: int):
             return redirect(_comment_url(post, comment, request.user))
     # Keep what was typed: the form comes back with its errors, in place.
     forms = (
-        {"reply_form": form, "reply_to": parent_id}
+        {"reply_form": form, "reply_files": files, "reply_to": parent_id}
         if parent_id
         else {"comment_form": form, "comment_files": files}
     )
@@ -130,11 +133,29 @@ def comment_edit(request, pk: int):
     post = comment.post
     check_can_edit_comment(request.user, comment, viewer)
     form = CommentEditForm(request.POST or None, instance=comment)
-    if request.method == "POST" and form.is_valid():
+    # The edit page also adds and removes files; the short form under the comment sends
+    # the text alone, which leaves them as they are.
+    files = AttachmentsForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        existing=attachments.attached_to(post, comment),
+    )
+    files_valid = files.is_valid() if request.method == "POST" else True
+    if request.method == "POST":
+        keep_uploads(request.user, files)
+    if request.method == "POST" and form.is_valid() and files_valid:
         try:
-            services.comment_update(
-                comment=comment, editor=request.user, body=form.cleaned_data["body"]
-            )
+            with transaction.atomic():
+                services.comment_update(
+                    comment=comment, editor=request.user, body=form.cleaned_data["body"]
+                )
+                for attachment in files.existing:
+                    if attachment.pk in files.removed:
+                        attachments.attachment_remove(attachment=attachment, by=request.user)
+                attachments.attachments_attach(
+                    attachments=files.pending, post=post, comment=comment, by=request.user
+                )
         except ValidationError as error:
             add_service_error(form, error)
         except PermissionDenied as error:
@@ -149,7 +170,14 @@ def comment_edit(request, pk: int):
             request, post, page_number=_page_from_post(request), edit_form=form
         )
     context = community_context(
-        request.user, post.community, viewer, tab="posts", post=post, comment=comment, form=form
+        request.user,
+        post.community,
+        viewer,
+        tab="posts",
+        post=post,
+        comment=comment,
+        form=form,
+        files=files,
     )
     return render(request, "practices/comment_form.html", context)
 

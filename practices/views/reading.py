@@ -24,7 +24,14 @@ from config.permissions import can
 from .. import moderation, services
 from ..access import access_post
 from ..bylines import profile_links
-from ..forms.posts import AppliedForm, AttachmentsForm, CommentEditForm, CommentForm, HideForm
+from ..forms.posts import (
+    REPLY_FILES,
+    AppliedForm,
+    AttachmentsForm,
+    CommentEditForm,
+    CommentForm,
+    HideForm,
+)
 from ..models import Attachment, Comment, Post, Reaction
 from ..permissions import check_can_comment, check_can_track_reading
 from ..querysets import new_comment_rule
@@ -88,6 +95,7 @@ def conversation_context(
     comment_form: CommentForm | None = None,
     comment_files: AttachmentsForm | None = None,
     reply_form: CommentForm | None = None,
+    reply_files: AttachmentsForm | None = None,
     reply_to: int | None = None,
     edit_form: CommentEditForm | None = None,
     error: str = "",
@@ -159,6 +167,7 @@ def conversation_context(
         "reply_to": reply_to if flags["can_comment"] else None,
         "reply_page": page.number,
         "reply_form": reply_form or CommentForm(),
+        "reply_files": reply_files or AttachmentsForm(user=user, prefix=REPLY_FILES),
         "conversation_error": error,
         "contribution_notice": (
             None if flags["can_comment"] else contribution_notice(request, post.community, viewer)
@@ -292,6 +301,7 @@ def reply_form(request, post: Post, viewer: Membership | None, reply_to: int):
         "post": post,
         "comment": comment,
         "reply_form": CommentForm(),
+        "reply_files": AttachmentsForm(user=user, prefix=REPLY_FILES),
         "reply_page": int(raw_page) if raw_page.isdigit() and int(raw_page) > 0 else 1,
     }
     return render(request, "practices/post_detail.html#reply_form", context)

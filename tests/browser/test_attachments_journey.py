@@ -161,6 +161,22 @@ def test_files_are_attached_to_a_new_post_shown_and_downloaded(
     assert on_comment.comment is not None and on_comment.post == post
     snapshot(page, "attachments", "3-comment-with-file")
 
+    # A reply with a file: the one reply form has its own file field, sent by htmx too.
+    name = on_comment.comment.author.display_name
+    conversation.get_by_role("link", name=f"Reply to {name}").click()
+    reply_form = page.locator(f"#reply-form-{on_comment.comment_id}")
+    expect(reply_form.get_by_label(f"Reply to {name}")).to_be_focused()
+    reply_form.get_by_label(f"Reply to {name}").fill("And the rota that goes with it.")
+    rota = tmp_path / "rota.csv"
+    rota.write_text("day,who\nMon,Ana\n")
+    reply_form.get_by_label("Files").set_input_files(str(rota))
+    snapshot(page, "attachments", "4-reply-with-file")
+    reply_form.get_by_role("button", name="Send reply").click()
+    expect(page.locator("[data-reply-form]")).to_have_count(0)
+    expect(conversation.get_by_role("link", name="rota.csv")).to_be_visible()
+    on_reply = Attachment.objects.get(original_name="rota.csv")
+    assert on_reply.comment.parent_id == on_comment.comment_id
+
     # Someone outside the community finds nothing at the file's address.
     outsider = open_as(UserFactory(), "/")
     gone = outsider.request.get(live_server.url + stored["checklist.pdf"].get_absolute_url())

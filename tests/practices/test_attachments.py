@@ -527,3 +527,118 @@ def test_a_comment_with_a_refused_file_keeps_the_text_and_the_file_that_passed(c
     client.post(url, {"body": "Our template", "pending": [str(kept.pk)]}, HTTP_HX_REQUEST="true")
     kept.refresh_from_db()
     assert kept.comment == Comment.objects.get(body="Our template")
+
+
+# --- replies and edited comments -----------------------------------------------------------
+
+
+def test_a_reply_carries_files_and_a_refused_one_keeps_its_text_under_its_thread(client, community):
+    post = PostFactory(community=community, author=add_member(community).user)
+    thread = Comment.objects.create(post=post, author=post.author, body="How do you print it?")
+    writer = add_member(community).user
+    client.force_login(writer)
+    # The reply form is loaded next to the comment form: its file field has its own id.
+    html = client.get(
+        post.get_absolute_url(), {"reply": thread.pk}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'name="reply-files"' in html and 'id="id_reply-files"' in html
+    assert 'enctype="multipart/form-data"' in html
+    page = client.get(post.get_absolute_url(), {"reply": thread.pk}).content.decode()
+    assert page.count('id="id_reply-files"') == 1 and page.count('id="id_files"') == 1
+
+    url = reverse("practices:comment_create", args=[community.slug, post.pk])
+    response = client.post(
+        url,
+        {
+            "body": "Ours is weekly",
+            "parent": thread.pk,
+            "reply-files": [upload("rota.csv", b"day,who\nMon,Ana\n"), upload("run.exe", b"MZ")],
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert "run.exe is not a type we accept" in html
+    reply_form = html[html.index(f'id="reply-form-{thread.pk}"') :]
+    assert "Ours is weekly</textarea>" in reply_form
+    kept = Attachment.objects.get(original_name="rota.csv", uploader=writer)
+    assert f'name="pending" value="{kept.pk}"' in reply_form
+    assert not Comment.objects.filter(parent=thread).exists()
+
+    client.post(
+        url,
+        {"body": "Ours is weekly", "parent": thread.pk, "pending": [str(kept.pk)]},
+        HTTP_HX_REQUEST="true",
+    )
+    reply = Comment.objects.get(parent=thread)
+    kept.refresh_from_db()
+    assert kept.comment == reply and kept.post == post
+    assert kept.get_absolute_url() in client.get(post.get_absolute_url()).content.decode()
+
+
+def test_editing_a_comment_adds_and_removes_its_files(client, community):
+    post = PostFactory(community=community, author=add_member(community).user)
+    writer = add_member(community).user
+    comment = Comment.objects.create(post=post, author=writer, body="Our template")
+    old = _attached(post, name="old.pdf", comment=comment)
+    client.force_login(writer)
+    edit = reverse("practices:comment_edit", args=[comment.pk])
+    page = client.get(edit).content.decode()
+    assert f'name="remove" value="{old.pk}"' in page and 'enctype="multipart/form-data"' in page
+    # The short form under the comment links to the page that changes the files.
+    assert f'href="{edit}">Change files</a>' in client.get(post.get_absolute_url()).content.decode()
+
+    response = client.post(
+        edit,
+        {
+            "body": "Our template, version 2",
+            "remove": [str(old.pk)],
+            "files": [upload("v2.md", b"# v2")],
+        },
+    )
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    old.refresh_from_db()
+    assert comment.body == "Our template, version 2" and old.removed_at is not None
+    assert [a.original_name for a in attachments.attached_to(post, comment)] == ["v2.md"]
+
+    # Text sent alone (the short form) leaves the files as they are.
+    client.post(edit, {"body": "Our template, version 3"}, HTTP_HX_REQUEST="true")
+    assert [a.original_name for a in attachments.attached_to(post, comment)] == ["v2.md"]
+
+
+def test_an_edited_comment_with_a_refused_file_keeps_the_text_and_changes_nothing(
+    client, community
+):
+    post = PostFactory(community=community, author=add_member(community).user)
+    writer = add_member(community).user
+    comment = Comment.objects.create(post=post, author=writer, body="Our template")
+    old = _attached(post, name="old.pdf", comment=comment)
+    client.force_login(writer)
+    edit = reverse("practices:comment_edit", args=[comment.pk])
+    response = client.post(
+        edit,
+        {"body": "A better template", "remove": [str(old.pk)], "files": [upload("x.exe", b"MZ")]},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "x.exe is not a type we accept" in html
+    assert "A better template</textarea>" in html
+    # What was ticked for removal stays ticked; nothing was removed or saved.
+    assert f'value="{old.pk}" id="remove-attachment-{old.pk}" checked' in html
+    comment.refresh_from_db()
+    old.refresh_from_db()
+    assert comment.body == "Our template" and old.removed_at is None
+
+
+def test_only_the_author_changes_a_comments_files(client, community):
+    post = PostFactory(community=community, author=add_member(community).user)
+    writer = add_member(community).user
+    comment = Comment.objects.create(post=post, author=writer, body="Our template")
+    old = _attached(post, name="old.pdf", comment=comment)
+    client.force_login(add_member(community).user)
+    response = client.post(
+        reverse("practices:comment_edit", args=[comment.pk]),
+        {"body": "Mine now", "remove": [str(old.pk)]},
+    )
+    assert response.status_code in (403, 404)
+    old.refresh_from_db()
+    assert old.removed_at is None
