@@ -24,7 +24,9 @@ from __future__ import annotations
 import io
 import secrets
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import wraps
 from pathlib import PurePath
 from typing import Any
 
@@ -33,7 +35,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import lazy
 from django.utils.http import content_disposition_header
@@ -276,3 +278,22 @@ def stored_file_response(
     # Nothing served here ever runs script, even when opened on its own.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def redirects_for_upload_script(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A form sent by static/js/attachments.js (to show its upload's progress) gets its
+    redirect as a header, which the script follows: were the request to follow the
+    redirect itself, the page it fetched would take the message meant for the person."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if request.headers.get("X-Upload-Progress") == "1" and isinstance(
+            response, HttpResponseRedirect
+        ):
+            answer = HttpResponse(status=204)
+            answer["X-Upload-Location"] = response["Location"]
+            return answer
+        return response
+
+    return wrapped

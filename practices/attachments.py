@@ -1,4 +1,5 @@
-"""Files on posts and comments: what is accepted, how it is stored, and the writes.
+"""Files on posts, comments and meeting notes: what is accepted, how it is stored, and
+the writes.
 
 What a file is, is decided by its bytes, never by its name or the type the browser
 claims: the name only says which check applies, and a file whose content is not what
@@ -14,7 +15,8 @@ its name says is refused.
   more than `ZIP_MAX_UNCOMPRESSED` bytes.
 
 Everything is stored under a random name; files are served only by
-`practices.views.attachments`, after the door. Their text is not indexed by search.
+`practices.views.attachments`, after the door of the post or the meeting they are on.
+Their text is not indexed by search.
 """
 
 from __future__ import annotations
@@ -40,11 +42,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from communities.meetings.permissions import check_can_write_notes, membership_of
+from config.permissions import can
 from config.uploads import ImagePolicy, clean_image, random_name, safe_original_name
 
 from .models import Attachment, Comment, Post
 
 if TYPE_CHECKING:
+    from communities.meetings.models import Meeting
     from members.models import User
 
 IMAGE_EXTENSIONS = {"png", "jpg", "jpeg", "gif", "webp"}
@@ -272,17 +277,26 @@ def check_room(*, existing: list[int], adding: list[int], limits: Limits | None 
 # --- reads -----------------------------------------------------------------------------
 
 
+# Uploaded, not attached to anything yet, not removed.
+PENDING = Q(post__isnull=True, meeting__isnull=True, removed_at__isnull=True)
+
+
 def attached_to(post: Post, comment: Comment | None = None) -> QuerySet[Attachment]:
     """The files shown on `post` itself (or on `comment`), oldest first."""
     return Attachment.objects.filter(post=post, comment=comment, removed_at__isnull=True)
 
 
+def attached_to_meeting(meeting: Meeting) -> QuerySet[Attachment]:
+    """The files of `meeting`'s notes, oldest first."""
+    return Attachment.objects.filter(meeting=meeting, removed_at__isnull=True)
+
+
 def pending_of(user: User, ids: Iterable[str | int]) -> QuerySet[Attachment]:
     """`user`'s own uploads among `ids` that are not attached to anything yet."""
     clean_ids = [int(i) for i in ids if str(i).isdigit()]
-    return Attachment.objects.filter(
-        pk__in=clean_ids, uploader=user, post__isnull=True, removed_at__isnull=True
-    ).order_by("created_at", "pk")
+    return Attachment.objects.filter(PENDING, pk__in=clean_ids, uploader=user).order_by(
+        "created_at", "pk"
+    )
 
 
 def sizes(attachments: Iterable[Attachment]) -> list[int]:
@@ -323,18 +337,30 @@ def attachments_attach(
         raise PermissionDenied(_("Only the author can attach files here."))
     if comment is not None and comment.post_id != post.pk:
         raise PermissionDenied(_("This comment is not on this post."))
+    return _attach(attachments, by, attached_to(post, comment), post=post, comment=comment)
+
+
+@transaction.atomic
+def attachments_attach_to_meeting(
+    *, attachments: list[Attachment], meeting: Meeting, by: User
+) -> int:
+    """Attach `by`'s pending uploads to `meeting`'s notes: those who may write the notes
+    attach files to them, within the same limits as a post."""
+    check_can_write_notes(by, meeting, membership=membership_of(by, meeting.community))
+    return _attach(attachments, by, attached_to_meeting(meeting), meeting=meeting)
+
+
+def _attach(attachments: list[Attachment], by: User, existing: QuerySet, **place) -> int:
     ids = [attachment.pk for attachment in attachments]
     if not ids:
         return 0
-    claimable = Attachment.objects.select_for_update().filter(
-        pk__in=ids, uploader=by, post__isnull=True, removed_at__isnull=True
-    )
     # Locked, so that the cleanup cannot delete an upload while it is being attached.
-    adding = list(claimable)
-    check_room(existing=sizes(attached_to(post, comment)), adding=sizes(adding))
+    adding = list(Attachment.objects.select_for_update().filter(PENDING, pk__in=ids, uploader=by))
+    check_room(existing=sizes(existing), adding=sizes(adding))
     for attachment in adding:
-        attachment.post, attachment.comment = post, comment
-        attachment.save(update_fields=["post", "comment"])
+        for field, value in place.items():
+            setattr(attachment, field, value)
+        attachment.save(update_fields=list(place))
     return len(adding)
 
 
@@ -350,9 +376,18 @@ def attachment_add(
 
 
 def attachment_remove(*, attachment: Attachment, by: User) -> None:
-    """Take a file off its post or comment: it is no longer shown or served, and the
-    periodic cleanup deletes the stored file. Only its uploader removes it."""
-    if by.pk != attachment.uploader_id:
+    """Take a file off its post, comment or meeting notes: it is no longer shown or
+    served, and the periodic cleanup deletes the stored file. Its uploader removes it;
+    a file in a meeting's notes also whoever may write those notes."""
+    if by.pk != attachment.uploader_id and not (
+        attachment.meeting_id is not None
+        and can(
+            check_can_write_notes,
+            by,
+            attachment.meeting,
+            membership=membership_of(by, attachment.meeting.community),
+        )
+    ):
         raise PermissionDenied(_("Only the person who attached a file can remove it."))
     if attachment.removed_at is None:
         attachment.removed_at = timezone.now()
@@ -370,7 +405,9 @@ def attachments_remove_orphans(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     cutoff = now - timedelta(hours=settings.ATTACHMENT_PENDING_HOURS)
-    orphaned = Q(post__isnull=True, created_at__lt=cutoff) | Q(removed_at__isnull=False)
+    orphaned = Q(post__isnull=True, meeting__isnull=True, created_at__lt=cutoff) | Q(
+        removed_at__isnull=False
+    )
     deleted = 0
     for attachment in Attachment.objects.filter(orphaned).iterator(chunk_size=200):
         claimed, _rows = Attachment.objects.filter(orphaned, pk=attachment.pk).delete()

@@ -389,12 +389,14 @@ ATTACHMENT_TYPE_LABELS = {
 
 
 class Attachment(models.Model):
-    """A file on a post or on one of its comments (practices.attachments).
+    """A file on a post, on one of its comments, or in a meeting's notes
+    (practices.attachments).
 
     Stored under a random name; the name it was uploaded with is kept only to offer it
-    back on download. Uploaded but not yet attached (`post` empty) it is pending: the
-    form came back with a problem, or the person never sent it; `removed_at` marks one
-    taken off its post. The periodic cleanup deletes both kinds with their files.
+    back on download. Uploaded but not yet attached (no post and no meeting) it is
+    pending: the form came back with a problem, or the person never sent it;
+    `removed_at` marks one taken off. The periodic cleanup deletes both kinds with their
+    files.
     """
 
     class Kind(models.TextChoices):
@@ -406,6 +408,13 @@ class Attachment(models.Model):
     )
     comment = models.ForeignKey(
         Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
     )
     uploader = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
@@ -427,9 +436,14 @@ class Attachment(models.Model):
         ordering = ["created_at", "pk"]
         indexes = [
             models.Index(fields=["post", "comment"]),
+            models.Index(
+                fields=["meeting"], condition=Q(meeting__isnull=False), name="attachment_meeting"
+            ),
             # The cleanup's two questions: pending since when, removed since when.
             models.Index(
-                fields=["created_at"], condition=Q(post__isnull=True), name="attachment_pending"
+                fields=["created_at"],
+                condition=Q(post__isnull=True, meeting__isnull=True),
+                name="attachment_pending",
             ),
             models.Index(
                 fields=["removed_at"],
@@ -441,7 +455,11 @@ class Attachment(models.Model):
             models.CheckConstraint(
                 condition=Q(comment__isnull=True) | Q(post__isnull=False),
                 name="attachment_comment_has_post",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(post__isnull=True) | Q(meeting__isnull=True),
+                name="attachment_on_a_post_or_a_meeting",
+            ),
         ]
 
     def __str__(self) -> str:

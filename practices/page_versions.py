@@ -63,19 +63,25 @@ def _slugs(instance: Model) -> list[str]:
         return [instance.slug]
     if isinstance(instance, Post):
         return _slugs_of_post(instance.pk, instance)
+    if isinstance(instance, Attachment) and instance.meeting_id is not None:
+        return _slugs_of_meeting(instance)
     if isinstance(instance, Comment | Reaction | Attachment):
         return _slugs_of_post(instance.post_id, _loaded(instance, "post"))
     if isinstance(instance, Rsvp):
-        meeting = _loaded(instance, "meeting")
-        if meeting is not None:
-            return _slug_of_community(meeting.community_id)
-        return list(
-            Meeting.objects.filter(pk=instance.meeting_id).values_list("community__slug", flat=True)
-        )
+        return _slugs_of_meeting(instance)
     community = _loaded(instance, "community")
     if community is not None:
         return [community.slug]
     return _slug_of_community(instance.community_id)
+
+
+def _slugs_of_meeting(instance: Rsvp | Attachment) -> list[str]:
+    meeting = _loaded(instance, "meeting")
+    if meeting is not None:
+        return _slug_of_community(meeting.community_id)
+    return list(
+        Meeting.objects.filter(pk=instance.meeting_id).values_list("community__slug", flat=True)
+    )
 
 
 def _community_changed(sender: type[Model], instance: Model, **kwargs) -> None:

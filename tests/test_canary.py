@@ -229,6 +229,18 @@ def _community(vis: str, users: dict) -> tuple[Community, dict]:
         kind="challenge",
         data={"title": canary(f"{vis}-insight"), "situation": canary(f"{vis}-insight-text")},
     )
+    # A file in the meeting's notes: the canary in its name and its bytes.
+    notes_file = attachments.attachment_upload(
+        uploader=users["facilitator"],
+        checked=attachments.check_file(
+            SimpleUploadedFile(
+                f"{canary(f'{vis}-notes-file')}.txt", canary(f"{vis}-notes-content").encode()
+            )
+        ),
+    )
+    attachments.attachments_attach_to_meeting(
+        attachments=[notes_file], meeting=meeting, by=users["facilitator"]
+    )
     # A webhook endpoint: its address, secret and delivery log are the facilitators'.
     webhook = webhook_services.endpoint_create(
         community=community,
@@ -286,6 +298,7 @@ def _community(vis: str, users: dict) -> tuple[Community, dict]:
         "comment": comment,
         "attachment": attachment,
         "meeting": meeting,
+        "notes_file": notes_file,
         "insight": insight,
         "avatar_owner": avatar_owner,
     }
@@ -332,46 +345,51 @@ def _api_token(world: World, role: str) -> str:
 def test_no_outsider_finds_the_canary_on_any_page(client):
     world = build_world()
     leaks = []
-    for name, params in ROUTES:
-        for vis in VISIBILITIES:
-            url = url_for(name, params, world, vis)
-            if name == "api:search":
-                url = f"{url.split('?')[0]}?q={CANARY}"
-            for role in OUTSIDERS:
-                if name.startswith("meetings:feed_") or name == "practices:member_feed":
-                    # A calendar address is its owner's secret: each outsider asks for
-                    # their own (anonymous visitors have none).
-                    if role == "anonymous":
-                        continue
-                    url = _own_calendar_url(name, url, world.users[role])
-                variants = [{}, {"HTTP_HX_REQUEST": "true"}]
-                if name.startswith("api:") and role != "anonymous":
-                    # The API also as the outsider's own token, without their session.
-                    variants.append({"HTTP_AUTHORIZATION": f"Bearer {_api_token(world, role)}"})
-                for headers in variants:
-                    if "HTTP_AUTHORIZATION" in headers:
-                        client.logout()
-                        response = client.get(url, **headers)
-                    else:
-                        response = _client_for(client, world, role).get(url, **headers)
-                    raw = (
-                        b"".join(response.streaming_content)
-                        if response.streaming
-                        else response.content
+    # Every named address with the world's objects, and the one address (an attachment's)
+    # that also serves a second kind of object: a file in a meeting's notes.
+    notes_files = [
+        ("practices:attachment", world.objects[vis]["notes_file"].get_absolute_url())
+        for vis in VISIBILITIES
+    ]
+    addresses = [
+        (name, url_for(name, params, world, vis)) for name, params in ROUTES for vis in VISIBILITIES
+    ]
+    for name, url in [*addresses, *notes_files]:
+        if name == "api:search":
+            url = f"{url.split('?')[0]}?q={CANARY}"
+        for role in OUTSIDERS:
+            if name.startswith("meetings:feed_") or name == "practices:member_feed":
+                # A calendar address is its owner's secret: each outsider asks for
+                # their own (anonymous visitors have none).
+                if role == "anonymous":
+                    continue
+                url = _own_calendar_url(name, url, world.users[role])
+            variants = [{}, {"HTTP_HX_REQUEST": "true"}]
+            if name.startswith("api:") and role != "anonymous":
+                # The API also as the outsider's own token, without their session.
+                variants.append({"HTTP_AUTHORIZATION": f"Bearer {_api_token(world, role)}"})
+            for headers in variants:
+                if "HTTP_AUTHORIZATION" in headers:
+                    client.logout()
+                    response = client.get(url, **headers)
+                else:
+                    response = _client_for(client, world, role).get(url, **headers)
+                raw = (
+                    b"".join(response.streaming_content) if response.streaming else response.content
+                )
+                body = raw.decode(errors="replace")
+                body += response.get("Location", "")
+                body += response.get("Content-Disposition", "")
+                if CANARY in body:
+                    at = body.index(CANARY)
+                    how = (
+                        "token"
+                        if "HTTP_AUTHORIZATION" in headers
+                        else "htmx"
+                        if headers
+                        else "page"
                     )
-                    body = raw.decode(errors="replace")
-                    body += response.get("Location", "")
-                    body += response.get("Content-Disposition", "")
-                    if CANARY in body:
-                        at = body.index(CANARY)
-                        how = (
-                            "token"
-                            if "HTTP_AUTHORIZATION" in headers
-                            else "htmx"
-                            if headers
-                            else "page"
-                        )
-                        leaks.append(f"{role:<9} {how} {url}: {body[at : at + 60]!r}")
+                    leaks.append(f"{role:<9} {how} {url}: {body[at : at + 60]!r}")
     assert not leaks, "\n".join(leaks)
 
 
@@ -430,6 +448,10 @@ def test_the_canary_is_there_for_a_member_to_find(client):
         download = client.get(world.objects[vis]["attachment"].get_absolute_url())
         assert canary(f"{vis}-attachment-content").encode() in b"".join(download.streaming_content)
         assert canary(f"{vis}-attachment-name") in download["Content-Disposition"]
+        meeting = client.get(world.objects[vis]["meeting"].get_absolute_url()).content.decode()
+        assert canary(f"{vis}-notes-file") in meeting
+        notes_file = client.get(world.objects[vis]["notes_file"].get_absolute_url())
+        assert canary(f"{vis}-notes-content").encode() in b"".join(notes_file.streaming_content)
         # And through the API, with the member's own token.
         token = f"Bearer {_api_token(world, 'member')}"
         base = f"/api/v1/communities/{post.community.slug}/posts/{post.pk}/"

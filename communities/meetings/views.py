@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,12 +17,15 @@ from django.views.decorators.http import require_GET, require_POST
 from communities.access import community_context
 from config.htmx import add_service_error, error_text, is_fragment
 from config.permissions import can
+from config.uploads import redirects_for_upload_script
 from members.feed_tokens import (
     FeedPurpose,
     feed_token_for,
     feed_token_owner,
     feed_token_regenerate,
 )
+from practices import attachments
+from practices.forms.posts import AttachmentsForm
 
 from . import ical, services
 from .forms import (
@@ -148,6 +152,7 @@ def _detail_context(request, meeting, membership, **extra) -> dict:
         can_view_attendees=can_view_attendees,
         attendees=meeting_attendees(meeting) if can_view_attendees else None,
         outcomes=meeting_outcomes(meeting, user),
+        notes_files=list(attachments.attached_to_meeting(meeting)),
         **extra,
     )
 
@@ -292,6 +297,7 @@ def cancel(request, slug, pk):
 # --- Notes and harvest ---------------------------------------------------------------
 
 
+@redirects_for_upload_script
 def notes(request, slug, pk):
     if not request.user.is_authenticated:
         return _login_redirect(request)
@@ -306,17 +312,33 @@ def notes(request, slug, pk):
         members=members,
         can_choose_note_taker=is_team,
     )
+    # Files go with the notes; those that pass are kept when the notes come back with
+    # a problem, and attached when they are saved.
+    files = AttachmentsForm(
+        _posted(request) if form.is_bound else None,
+        request.FILES if form.is_bound else None,
+        user=request.user,
+        existing=attachments.attached_to_meeting(meeting),
+    )
+    files_valid = files.check_and_keep()
     insight_form = InsightForm(
         _posted(request) if "title" in request.POST else None, members=members
     )
-    if request.method == "POST" and form.is_bound and form.is_valid():
+    if request.method == "POST" and form.is_bound and form.is_valid() and files_valid:
         try:
-            services.meeting_notes_save(
-                meeting=meeting,
-                by=request.user,
-                notes=form.cleaned_data["notes"],
-                note_taker=form.cleaned_data.get("note_taker", meeting.note_taker),
-            )
+            with transaction.atomic():
+                services.meeting_notes_save(
+                    meeting=meeting,
+                    by=request.user,
+                    notes=form.cleaned_data["notes"],
+                    note_taker=form.cleaned_data.get("note_taker", meeting.note_taker),
+                )
+                for attachment in files.existing:
+                    if attachment.pk in files.removed:
+                        attachments.attachment_remove(attachment=attachment, by=request.user)
+                attachments.attachments_attach_to_meeting(
+                    attachments=files.pending, meeting=meeting, by=request.user
+                )
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -351,6 +373,7 @@ def notes(request, slug, pk):
             tab="meetings",
             meeting=meeting,
             form=form,
+            files=files,
             insight_form=insight_form,
             insights=meeting.insights.select_related("person", "post").order_by("pk"),
         ),

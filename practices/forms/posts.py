@@ -313,6 +313,7 @@ class AttachmentsForm(forms.Form):
             "size": filesizeformat(self.limits.max_bytes),
             "total": filesizeformat(self.limits.max_total_bytes),
         }
+        self.user = user
         self.existing = list(existing)
         self.checked: list[attachments.CheckedFile] = []
         self.pending = []
@@ -325,6 +326,19 @@ class AttachmentsForm(forms.Form):
     @property
     def kept(self) -> list:
         return [a for a in self.existing if a.pk not in self.removed]
+
+    def check_and_keep(self) -> bool:
+        """Check the files sent (with any button, a preview too) and store those that
+        pass as the person's pending uploads, so that a form that comes back with a
+        problem loses none of them: they are listed ticked and attached when it is sent
+        again. True when nothing was refused (or nothing was sent)."""
+        if not self.is_bound:
+            return True
+        valid = self.is_valid()
+        for checked in self.checked:
+            self.pending.append(attachments.attachment_upload(uploader=self.user, checked=checked))
+        self.checked = []
+        return valid
 
     def clean_files(self):
         problems = []

@@ -1,31 +1,34 @@
-"""Files on posts and comments, served only to those who may read what they are on."""
+"""Files on posts, comments and meeting notes, served only to those who may read what
+they are on."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from communities.meetings.shortcuts import get_meeting
 from config.uploads import stored_file_response
 
-from .. import attachments
 from ..access import access_comment, access_post
-from ..forms.posts import AttachmentsForm
 from ..models import Attachment
 
 
 def _readable_attachment(request: HttpRequest, pk: int) -> Attachment:
     """The attachment `pk` if the viewer may read its post (or its comment), through the
-    same door as the post page; pending and removed files are no one's to fetch."""
+    same door as the post page, or its meeting, through the meeting page's door; pending
+    and removed files are no one's to fetch."""
     attachment = (
-        Attachment.objects.select_related("post__community")
-        .filter(pk=pk, post__isnull=False, removed_at__isnull=True)
+        Attachment.objects.select_related("post__community", "meeting__community")
+        .filter(Q(post__isnull=False) | Q(meeting__isnull=False), pk=pk, removed_at__isnull=True)
         .first()
     )
     if attachment is None:
         raise Http404
+    if attachment.meeting_id is not None:
+        meeting = attachment.meeting
+        get_meeting(request, meeting.community.slug, meeting.pk)
+        return attachment
     post = attachment.post
     access_post(request.user, post.community.slug, post.pk, with_drafts=True)
     if attachment.comment_id is not None:
@@ -56,32 +59,3 @@ def attachment_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     return stored_file_response(
         found.thumbnail, content_type="image/webp", download_name=f"thumbnail-{found.pk}.webp"
     )
-
-
-def keep_uploads(user, form: AttachmentsForm) -> list[Attachment]:
-    """Store the files of `form` that passed as `user`'s pending uploads, so that a form
-    that comes back with a problem loses none of them: they are listed ticked and
-    attached when it is sent again. Returns every pending upload of the form."""
-    for checked in form.checked:
-        form.pending.append(attachments.attachment_upload(uploader=user, checked=checked))
-    form.checked = []
-    return form.pending
-
-
-def redirects_for_upload_script(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A form sent by static/js/attachments.js (to show its upload's progress) gets its
-    redirect as a header, which the script follows: were the request to follow the
-    redirect itself, the page it fetched would take the message meant for the person."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        if request.headers.get("X-Upload-Progress") == "1" and isinstance(
-            response, HttpResponseRedirect
-        ):
-            answer = HttpResponse(status=204)
-            answer["X-Upload-Location"] = response["Location"]
-            return answer
-        return response
-
-    return wrapped

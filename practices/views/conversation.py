@@ -13,13 +13,13 @@ from django.views.decorators.http import require_POST
 
 from communities.access import community_context
 from config.htmx import add_service_error, error_text, is_fragment
+from config.uploads import redirects_for_upload_script
 
 from .. import attachments, moderation, services
 from ..access import access_comment, access_post
 from ..forms.posts import REPLY_FILES, AttachmentsForm, CommentEditForm, CommentForm, HideForm
 from ..models import Comment, Post
 from ..permissions import check_can_delete_comment, check_can_edit_comment
-from .attachments import keep_uploads
 from .common import flag_from_post
 from .reading import COMMENTS_PAGE_SIZE, conversation_context, render_detail
 
@@ -90,8 +90,7 @@ def comment_create(request, slug: str, pk: int):
     files = AttachmentsForm(
         request.POST, request.FILES, user=request.user, prefix=REPLY_FILES if parent_id else None
     )
-    files_valid = files.is_valid()
-    keep_uploads(request.user, files)
+    files_valid = files.check_and_keep()
     if form.is_valid() and files_valid:
         try:
             with transaction.atomic():
@@ -128,6 +127,7 @@ def comment_create(request, slug: str, pk: int):
 
 
 @login_required
+@redirects_for_upload_script
 def comment_edit(request, pk: int):
     comment, viewer = access_comment(request.user, pk)
     post = comment.post
@@ -141,9 +141,7 @@ def comment_edit(request, pk: int):
         user=request.user,
         existing=attachments.attached_to(post, comment),
     )
-    files_valid = files.is_valid() if request.method == "POST" else True
-    if request.method == "POST":
-        keep_uploads(request.user, files)
+    files_valid = files.check_and_keep()
     if request.method == "POST" and form.is_valid() and files_valid:
         try:
             with transaction.atomic():

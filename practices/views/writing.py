@@ -18,6 +18,7 @@ from communities.models import Community, Membership
 from communities.permissions import check_can_contribute
 from config.htmx import add_service_error, error_text
 from config.permissions import can
+from config.uploads import redirects_for_upload_script
 
 from .. import attachments, services
 from ..access import access_post
@@ -25,7 +26,6 @@ from ..forms.posts import AttachmentsForm, PostForm
 from ..models import Post, PostTag
 from ..permissions import check_can_delete_post, check_can_edit_post, check_can_reveal_post
 from ..tags import parse_tags
-from .attachments import keep_uploads, redirects_for_upload_script
 from .common import sections
 from .flags import contribution_notice
 
@@ -85,16 +85,6 @@ def _form_page(
     return render(request, "practices/post_form.html", context)
 
 
-def _check_files(request, files: AttachmentsForm) -> bool:
-    """Check the files sent (with any button, a preview too) and keep those that pass
-    as pending uploads, so that nothing needs choosing again."""
-    if not files.is_bound:
-        return True
-    valid = files.is_valid()
-    keep_uploads(request.user, files)
-    return valid
-
-
 def _action(request) -> str:
     action = request.POST.get("action", "publish")
     return action if action in ("publish", "draft", "preview") else "publish"
@@ -116,7 +106,7 @@ def post_create(request, slug: str, kind: str):
         request.POST or None, kind=kind, publishing=action != "draft", allow_unnamed=allow_unnamed
     )
     files = AttachmentsForm(request.POST or None, request.FILES or None, user=request.user)
-    files_valid = _check_files(request, files)
+    files_valid = files.check_and_keep()
     extra = preview_context(kind, request.POST) if form.is_bound else {}
     if action == "preview":
         # A preview is not a submission: show what was typed, without errors.
@@ -167,7 +157,7 @@ def post_edit(request, slug: str, pk: int):
         user=request.user,
         existing=attachments.attached_to(post),
     )
-    files_valid = _check_files(request, files)
+    files_valid = files.check_and_keep()
     # The preview starts with what is saved, then follows what is typed.
     extra = preview_context(post.kind, request.POST if form.is_bound else form.initial)
     if action == "preview":

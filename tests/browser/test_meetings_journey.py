@@ -48,7 +48,7 @@ def events_in(content: bytes):
 
 @pytest.mark.browser
 def test_a_monthly_clinic_is_scheduled_answered_subscribed_moved_and_harvested(
-    live_server, transactional_db, open_as
+    live_server, transactional_db, open_as, tmp_path
 ):
     fay = UserFactory(display_name="Fay Brennan", time_zone="Europe/Berlin")
     gus, hana, ivo = (
@@ -152,8 +152,18 @@ def test_a_monthly_clinic_is_scheduled_answered_subscribed_moved_and_harvested(
     facilitator.goto(f"{live_server.url}{first.get_absolute_url()}")
     facilitator.get_by_role("link", name="Write notes and harvest").click()
     facilitator.locator("[name=notes]").fill("Three cases. Hana showed her bedside checklist.")
+    # The checklist itself goes with the notes (sent by the upload script, with progress).
+    checklist = tmp_path / "bedside-checklist.md"
+    checklist.write_text("1. Name\n2. Medication\n3. Open questions\n")
+    facilitator.get_by_label("Files").set_input_files(str(checklist))
     facilitator.get_by_role("button", name="Save the notes").click()
     expect(facilitator.get_by_text("The notes are saved.")).to_be_visible()
+    expect(facilitator.get_by_text("bedside-checklist.md")).to_be_visible()
+    hana_page.goto(f"{live_server.url}{first.get_absolute_url()}")
+    notes_file = hana_page.get_by_role("link", name="bedside-checklist.md")
+    expect(notes_file).to_be_visible()
+    download = hana_page.request.get(live_server.url + notes_file.get_attribute("href"))
+    assert download.body() == checklist.read_bytes()
     mail.outbox.clear()
     facilitator.get_by_label("Brought by").select_option(label="Hana Ito")
     facilitator.locator("[name=title]").fill("A bedside checklist for night handovers")
