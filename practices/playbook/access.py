@@ -81,9 +81,17 @@ def access_proposal(user: User, slug: str, pk: int) -> tuple[PlaybookProposal, M
 
 def readable_evidence(user: User, page: PlaybookPage) -> QuerySet[Post]:
     """The page's evidence that `user` may read, newest first."""
+    return _readable_posts(user).filter(playbook_pages=page)
+
+
+def readable_revision_evidence(user: User, revision: PlaybookRevision) -> QuerySet[Post]:
+    """The evidence of one version of a page that `user` may read, newest first."""
+    return _readable_posts(user).filter(pk__in=revision.evidence.values("pk"))
+
+
+def _readable_posts(user: User) -> QuerySet[Post]:
     return (
         Post.objects.visible_to(user)
-        .filter(playbook_pages=page)
         .select_related("community", "author")
         .only(
             "title",

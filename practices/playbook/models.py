@@ -84,8 +84,8 @@ class PlaybookPage(models.Model):
 
 
 class PlaybookRevision(models.Model):
-    """A page as one write left it. Revisions are only ever added: restoring an old one
-    adds a new revision with its content."""
+    """A page as one write left it: its title, text and evidence. Revisions are only
+    ever added: restoring an old one adds a new revision with its content."""
 
     page = models.ForeignKey(PlaybookPage, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField(_("number"))
@@ -101,6 +101,10 @@ class PlaybookRevision(models.Model):
     note = models.CharField(_("note"), max_length=300, blank=True)
     restored_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The experiences the page was based on in this version.
+    evidence = models.ManyToManyField(
+        "practices.Post", verbose_name=_("evidence"), related_name="+", blank=True
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 

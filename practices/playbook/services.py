@@ -87,12 +87,13 @@ def _add_revision(
     accepted_by: User | None = None,
     restored_from: PlaybookRevision | None = None,
 ) -> PlaybookRevision:
+    """The page as it is now (its evidence set already) becomes its next revision."""
     page.revision_number += 1
     page.body_html = render_page_body(page.body)
     page.updated_by = accepted_by or author
     page.updated_at = timezone.now()
     page.save()
-    return PlaybookRevision.objects.create(
+    revision = PlaybookRevision.objects.create(
         page=page,
         number=page.revision_number,
         title=page.title,
@@ -103,6 +104,8 @@ def _add_revision(
         restored_from=restored_from,
         created_at=page.updated_at,
     )
+    revision.evidence.set(list(page.evidence.values_list("pk", flat=True)))
+    return revision
 
 
 def _create(
@@ -129,8 +132,9 @@ def _create(
         from_lesson=from_lesson,
         created_by=author,
     )
-    _add_revision(page, author=author, note=note, accepted_by=accepted_by)
+    page.save()
     _set_evidence(page, evidence, accepted_by or author)
+    _add_revision(page, author=author, note=note, accepted_by=accepted_by)
     return page
 
 
@@ -176,14 +180,18 @@ def page_edit(
     evidence: Iterable[Post] | None = None,
     note: str = "",
 ) -> PlaybookRevision | None:
-    """Change a page; a new revision when its title or text changed (None otherwise).
-    The address stays, so links to the page keep working."""
+    """Change a page; a new revision when its title, text or evidence changed (None
+    otherwise). The address stays, so links to the page keep working."""
     check_can_edit_playbook(by, page.community)
     title, body = _clean(title, body)
     locked = _locked(page)
+    before = set(locked.evidence.values_list("pk", flat=True))
     _set_evidence(locked, evidence, by)
-    if (title, body) == (locked.title, locked.body):
+    text_unchanged = (title, body) == (locked.title, locked.body)
+    if text_unchanged and before == set(locked.evidence.values_list("pk", flat=True)):
         return None
+    if text_unchanged and not note.strip():
+        note = _("Evidence changed")
     locked.title, locked.body = title, body
     revision = _add_revision(locked, author=by, note=note)
     _sync(page, locked)
@@ -192,7 +200,9 @@ def page_edit(
 
 @transaction.atomic
 def page_restore(*, page: PlaybookPage, by: User, number: int) -> PlaybookRevision:
-    """Bring back revision `number`'s title and text as a new revision; history stays."""
+    """Bring back revision `number`'s title, text and evidence as a new revision; history
+    stays. Evidence the restorer can no longer choose (a post hidden or deleted since)
+    is not brought back; evidence they cannot see stays as it is."""
     check_can_edit_playbook(by, page.community)
     locked = _locked(page)
     old = PlaybookRevision.objects.filter(page=locked, number=number).first()
@@ -201,6 +211,8 @@ def page_restore(*, page: PlaybookPage, by: User, number: int) -> PlaybookRevisi
     if number == locked.revision_number:
         raise ValidationError(_("This is already the current version."))
     locked.title, locked.body = old.title, old.body
+    choosable = evidence_choices(locked.community, by).filter(pk__in=old.evidence.values("pk"))
+    _set_evidence(locked, list(choosable), by)
     note = _("Restored version %(number)d") % {"number": number}
     revision = _add_revision(locked, author=by, note=note, restored_from=old)
     _sync(page, locked)

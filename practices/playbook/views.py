@@ -29,6 +29,7 @@ from .access import (
     access_revision,
     proposals_visible_to,
     readable_evidence,
+    readable_revision_evidence,
 )
 from .diff import text_diff
 from .forms import DecisionForm, MoveForm, PageForm, ProposalForm
@@ -160,6 +161,15 @@ def revision(request, slug: str, page: str, number: int):
     shown, membership = access_revision(request.user, slug, page, number)
     playbook_page = shown.page
     previous = PlaybookRevision.objects.filter(page=playbook_page, number=number - 1).first()
+    # The evidence of this version, marked against the version before: only posts the
+    # reader may read, the same door as the page's own evidence list.
+    evidence = list(readable_revision_evidence(request.user, shown))
+    before = (
+        {p.pk: p for p in readable_revision_evidence(request.user, previous)} if previous else {}
+    )
+    for post in evidence:
+        post.is_added = previous is not None and post.pk not in before
+    shown_pks = {post.pk for post in evidence}
     context = _context(
         request,
         playbook_page.community,
@@ -169,6 +179,8 @@ def revision(request, slug: str, page: str, number: int):
         previous=previous,
         title_changed=previous is not None and previous.title != shown.title,
         diff=text_diff(previous.body if previous else "", shown.body),
+        evidence=evidence,
+        evidence_removed=[post for pk, post in before.items() if pk not in shown_pks],
         is_current=number == playbook_page.revision_number,
     )
     return render(request, "playbook/revision.html", context)

@@ -212,3 +212,75 @@ def test_a_proposal_is_written_against_the_stored_version(handbook_page, facilit
 
     assert handbook_page.revision_number == 2 and handbook_page.title == "Renamed"
     assert proposal.base_number == 2
+
+
+def test_each_revision_keeps_the_evidence_it_had(handbook_page, facilitator, community, experience):
+    second = PostFactory(community=community, title="Handover at shift change")
+    services.page_edit(
+        page=handbook_page,
+        by=facilitator,
+        title=handbook_page.title,
+        body="Count the beds twice.",
+        evidence=[experience, second],
+    )
+    services.page_edit(
+        page=handbook_page,
+        by=facilitator,
+        title=handbook_page.title,
+        body="Count the beds three times.",
+        evidence=[second],
+    )
+
+    evidence = {
+        revision.number: set(revision.evidence.all()) for revision in handbook_page.revisions.all()
+    }
+    assert evidence == {1: {experience}, 2: {experience, second}, 3: {second}}
+
+
+def test_changing_only_the_evidence_is_a_revision_of_its_own(handbook_page, facilitator, community):
+    second = PostFactory(community=community, title="Handover at shift change")
+    revision = services.page_edit(
+        page=handbook_page,
+        by=facilitator,
+        title=handbook_page.title,
+        body=handbook_page.body,
+        evidence=[second],
+    )
+
+    assert revision is not None and revision.number == 2
+    assert revision.note == "Evidence changed"
+    assert list(revision.evidence.all()) == [second]
+    # The same evidence again changes nothing.
+    assert (
+        services.page_edit(
+            page=handbook_page,
+            by=facilitator,
+            title=handbook_page.title,
+            body=handbook_page.body,
+            evidence=[second],
+        )
+        is None
+    )
+
+
+def test_restoring_brings_back_the_evidence_the_restorer_may_still_choose(
+    handbook_page, facilitator, community, experience
+):
+    gone = PostFactory(community=community, title="Handover we later hid")
+    services.page_edit(
+        page=handbook_page,
+        by=facilitator,
+        title=handbook_page.title,
+        body="With two experiences.",
+        evidence=[experience, gone],
+    )
+    services.page_edit(
+        page=handbook_page, by=facilitator, title="Changed", body="Other text", evidence=[]
+    )
+    gone.status = gone.Status.DELETED
+    gone.save()
+
+    restored = services.page_restore(page=handbook_page, by=facilitator, number=2)
+
+    assert list(restored.evidence.all()) == [experience]
+    assert list(handbook_page.evidence.all()) == [experience]

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from practices.playbook import services
 from practices.playbook.models import PlaybookPage, PlaybookProposal
+from tests.factories import PostFactory
 from tests.staff import login_with_mfa
 
 ROLES = ["anonymous", "outsider", "member", "core", "facilitator", "staff"]
@@ -345,3 +346,36 @@ def test_a_page_costs_the_same_queries_with_more_evidence(client, community, fac
     few = count()
     services.page_edit(page=page, by=facilitator, title="Many", body="", evidence=posts)
     assert count() == few <= 12
+
+
+def test_a_version_lists_its_evidence_marked_against_the_one_before(
+    client, handbook_page, facilitator, core, community, experience
+):
+    second = PostFactory(community=community, title="Handover at shift change")
+    hidden = PostFactory(community=community, title="Handover nobody may read now")
+    services.page_edit(
+        page=handbook_page,
+        by=facilitator,
+        title=handbook_page.title,
+        body=handbook_page.body,
+        evidence=[second, hidden],
+    )
+    hidden.hidden_at = hidden.published_at
+    hidden.save()
+    client.force_login(core)
+
+    html = client.get(page_url(handbook_page, "playbook:revision", 2)).content.decode()
+
+    assert "Based on 1 experience in this version" in html
+    assert (
+        f'<ins><span class="visually-hidden">added: </span><a href="{second.get_absolute_url()}">'
+        in html
+    )
+    assert (
+        f'<del><span class="visually-hidden">removed: </span><a href="'
+        f'{experience.get_absolute_url()}">' in html
+    )
+    # A post the reader may not read is in no version's list, added or removed.
+    assert hidden.title not in html
+    first = client.get(page_url(handbook_page, "playbook:revision", 1)).content.decode()
+    assert "Based on 1 experience in this version" in first and experience.title in first
