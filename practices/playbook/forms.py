@@ -18,7 +18,9 @@ class EvidenceChoiceField(forms.ModelMultipleChoiceField):
         return obj.title
 
 
-class PageForm(forms.Form):
+class _PageTextForm(forms.Form):
+    """A page's title and Markdown text, as the team writes it or a member proposes it."""
+
     title = forms.CharField(label=_("Title"), max_length=PlaybookPage.TITLE_MAX_CHARS)
     body = forms.CharField(
         label=_("Text"),
@@ -27,6 +29,13 @@ class PageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 18}),
         help_text=BODY_HELP,
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title"].is_essential = True
+
+
+class PageForm(_PageTextForm):
     evidence = EvidenceChoiceField(
         label=_("Based on these experiences"),
         queryset=None,
@@ -43,28 +52,19 @@ class PageForm(forms.Form):
     def __init__(self, *args, evidence_choices, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["evidence"].queryset = evidence_choices
-        self.fields["title"].is_essential = True
+
+    def service_data(self) -> dict:
+        """What the page services take from a valid form."""
+        return {name: self.cleaned_data[name] for name in ("title", "body", "evidence", "note")}
 
 
-class ProposalForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=PlaybookPage.TITLE_MAX_CHARS)
-    body = forms.CharField(
-        label=_("Text"),
-        required=False,
-        max_length=PlaybookPage.BODY_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 18}),
-        help_text=BODY_HELP,
-    )
+class ProposalForm(_PageTextForm):
     note = forms.CharField(
         label=_("Why this change"),
         required=False,
         max_length=300,
         help_text=_("A facilitator reads this when deciding on your proposal."),
     )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["title"].is_essential = True
 
 
 class DecisionForm(forms.Form):

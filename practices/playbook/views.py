@@ -243,12 +243,7 @@ def create(request, slug: str):
     if request.method == "POST" and request.POST.get("action") != "preview" and form.is_valid():
         try:
             created = services.page_create(
-                community=community,
-                by=request.user,
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                evidence=form.cleaned_data["evidence"],
-                note=form.cleaned_data["note"],
+                community=community, by=request.user, **form.service_data()
             )
         except ValidationError as error:
             add_service_error(form, error)
@@ -273,14 +268,7 @@ def edit(request, slug: str, page: str):
     form = PageForm(request.POST or None, initial=initial, evidence_choices=choices)
     if request.method == "POST" and request.POST.get("action") != "preview" and form.is_valid():
         try:
-            changed = services.page_edit(
-                page=playbook_page,
-                by=request.user,
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                evidence=form.cleaned_data["evidence"],
-                note=form.cleaned_data["note"],
-            )
+            changed = services.page_edit(page=playbook_page, by=request.user, **form.service_data())
         except ValidationError as error:
             add_service_error(form, error)
         else:
