@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from communities.meetings import services
+from communities.meetings.models import Meeting
 from tests.factories import CommunityFactory, MembershipFactory
 
 BERLIN = "Europe/Berlin"
@@ -56,3 +57,15 @@ def schedule(community, facilitator):
         )
 
     return schedule
+
+
+@pytest.fixture
+def past_meeting(schedule):
+    """A meeting that ended yesterday: its notes may be written."""
+    meeting = schedule()
+    start = timezone.now() - timedelta(days=1)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=start, ends_at=start + timedelta(hours=1)
+    )
+    meeting.refresh_from_db()
+    return meeting

@@ -1,13 +1,10 @@
-from datetime import timedelta
-
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
-from django.utils import timezone
 
 from communities.meetings import services
-from communities.meetings.models import Insight, Meeting
+from communities.meetings.models import Insight
 from communities.meetings.selectors import harvested_posts
 from practices.models import Post
 from tests.factories import MembershipFactory
@@ -20,17 +17,6 @@ EXPERIENCE = {
     "happened": "Patients corrected two mistakes.",
     "learned": "Ask the patient first.",
 }
-
-
-@pytest.fixture
-def past_meeting(schedule):
-    meeting = schedule()
-    start = timezone.now() - timedelta(days=1)
-    Meeting.objects.filter(pk=meeting.pk).update(
-        starts_at=start, ends_at=start + timedelta(hours=1)
-    )
-    meeting.refresh_from_db()
-    return meeting
 
 
 def test_the_team_and_the_chosen_note_taker_write_notes_but_other_members_do_not(

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from communities import services as community_services
 from communities.meetings import services
-from communities.meetings.models import Meeting
 from communities.models import Community
 from practices import attachments
 from practices.models import Attachment
@@ -23,17 +22,6 @@ pytestmark = pytest.mark.django_db
 
 def upload(name: str, data: bytes):
     return SimpleUploadedFile(name, data, content_type="application/octet-stream")
-
-
-@pytest.fixture
-def past_meeting(schedule):
-    meeting = schedule()
-    start = timezone.now() - timedelta(days=1)
-    Meeting.objects.filter(pk=meeting.pk).update(
-        starts_at=start, ends_at=start + timedelta(hours=1)
-    )
-    meeting.refresh_from_db()
-    return meeting
 
 
 def notes_url(meeting):
