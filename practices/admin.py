@@ -264,11 +264,26 @@ class PostTagAdmin(ReadOnlyAdmin):
 
 @admin.register(Attachment)
 class AttachmentAdmin(ReadOnlyAdmin):
-    """Files on posts and comments; they are added and removed on the site, by their
-    uploader, and deleted with their files by the hourly cleanup."""
+    """Files on posts, comments and meeting notes; they are added and removed on the
+    site, by their uploader, and deleted with their files by the hourly cleanup."""
 
-    list_display = ["original_name", "kind", "size", "post", "comment", "uploader", "created_at"]
+    list_display = [
+        "original_name",
+        "kind",
+        "size",
+        "post",
+        "comment",
+        "meeting",
+        "uploader",
+        "created_at",
+    ]
     list_filter = ["kind", "created_at", "removed_at"]
-    search_fields = ["original_name", "post__title", "uploader__email"]
-    list_select_related = ["post", "uploader", "comment__author", "comment__post"]
+    search_fields = ["original_name", "post__title", "meeting__title", "uploader__email"]
+    list_select_related = [
+        "post",
+        "uploader",
+        "comment__author",
+        "comment__post",
+        "meeting__community",
+    ]
     date_hierarchy = "created_at"
