@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_GET
 
 from config.uploads import stored_file_response
+from members.api.authentication import also_by_token
 
 from .. import attachments
 from ..access import access_comment, access_post
@@ -36,9 +37,11 @@ def _readable_attachment(request: HttpRequest, pk: int) -> Attachment:
 
 
 @require_GET
+@also_by_token
 def attachment(request: HttpRequest, pk: int) -> HttpResponse:
     """The file as it was attached: images inline (they are our own re-encoding),
-    everything else as a download under its original name."""
+    everything else as a download under its original name. The API links here, so a
+    personal access token works as well as the session."""
     found = _readable_attachment(request, pk)
     return stored_file_response(
         found.file,
@@ -49,6 +52,7 @@ def attachment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@also_by_token
 def attachment_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     found = _readable_attachment(request, pk)
     if not found.thumbnail:
