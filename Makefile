@@ -74,5 +74,5 @@ pg-tools:
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
 
-lock: ## Re-resolve dependencies from pyproject.toml into requirements.lock
-	@bash scripts/lock.sh
+lock: ## Resolve pyproject.toml's dependencies into requirements.lock, keeping locked versions that still fit (UPGRADE=1: newest of all)
+	@UPGRADE=$(UPGRADE) bash scripts/lock.sh

@@ -24,6 +24,11 @@ urlpatterns = [
         name="comment_list",
     ),
     path(
+        "communities/<slug:slug>/posts/<int:pk>/reveal/",
+        practices.post_reveal,
+        name="post_reveal",
+    ),
+    path(
         "communities/<slug:slug>/posts/<int:pk>/reactions/",
         practices.reaction_set,
         name="reaction_set",

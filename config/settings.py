@@ -295,16 +295,27 @@ def _default_storage() -> dict:
         "querystring_auth": True,
         "file_overwrite": False,
         "location": env.str("AWS_LOCATION", default=""),
+        # A file being served is read from the bucket into a temporary file first:
+        # past this size it goes to disk rather than memory.
+        "max_memory_size": 2 * 1024 * 1024,
     }
     for option, name in (
         ("endpoint_url", "AWS_S3_ENDPOINT_URL"),
         ("region_name", "AWS_S3_REGION_NAME"),
         ("access_key", "AWS_ACCESS_KEY_ID"),
         ("secret_key", "AWS_SECRET_ACCESS_KEY"),
+        # "path" (bucket in the address's path) for MinIO and most self-hosted services;
+        # "virtual" (bucket in the host name); unset: boto3 decides.
+        ("addressing_style", "AWS_S3_ADDRESSING_STYLE"),
     ):
         value = env.str(name, default="")
         if value:
             options[option] = value
+    if options.get("addressing_style") not in (None, "path", "virtual"):
+        raise ImproperlyConfigured(
+            f"AWS_S3_ADDRESSING_STYLE is {options['addressing_style']!r}; use 'path' or "
+            "'virtual', or leave it unset."
+        )
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
 
 

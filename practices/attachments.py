@@ -36,7 +36,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -281,14 +281,39 @@ def check_room(*, existing: list[int], adding: list[int], limits: Limits | None 
 PENDING = Q(post__isnull=True, meeting__isnull=True, removed_at__isnull=True)
 
 
+def shown() -> QuerySet[Attachment]:
+    """The files shown where they are attached: on a post or in a meeting's notes
+    (pending uploads are no one's to see) and not removed. Whoever may read the post (or
+    the comment, or the meeting) sees them; callers reach those through their doors
+    first."""
+    return Attachment.objects.filter(
+        Q(post__isnull=False) | Q(meeting__isnull=False), removed_at__isnull=True
+    )
+
+
 def attached_to(post: Post, comment: Comment | None = None) -> QuerySet[Attachment]:
     """The files shown on `post` itself (or on `comment`), oldest first."""
-    return Attachment.objects.filter(post=post, comment=comment, removed_at__isnull=True)
+    return shown().filter(post=post, comment=comment)
+
+
+def with_shown_attachments(objects: Iterable[Post] | Iterable[Comment]) -> None:
+    """Set `shown_attachments` on each of `objects` (posts already reached through the
+    door, or comments of one): for a post the files on the post itself, not those on
+    its comments; oldest first. One query for all of them."""
+    objects = list(objects)
+    if not objects:
+        return
+    files = shown().order_by("created_at", "pk")
+    if isinstance(objects[0], Post):
+        files = files.filter(comment__isnull=True)
+    prefetch_related_objects(
+        objects, Prefetch("attachments", queryset=files, to_attr="shown_attachments")
+    )
 
 
 def attached_to_meeting(meeting: Meeting) -> QuerySet[Attachment]:
     """The files of `meeting`'s notes, oldest first."""
-    return Attachment.objects.filter(meeting=meeting, removed_at__isnull=True)
+    return shown().filter(meeting=meeting)
 
 
 def pending_of(user: User, ids: Iterable[str | int]) -> QuerySet[Attachment]:

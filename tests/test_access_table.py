@@ -630,6 +630,9 @@ TABLE.update(
             refused=API_REFUSED,
             json=True,
         ),
+        # As on the site: the world's posts carry their author's name, so there is
+        # nothing to reveal and the author too is refused (tests/api/test_files_and_reveal.py).
+        "api:post_reveal": api_write(nobody, {}),
         "api:reaction_set": Entry(
             api_post_only,
             may_write=readers_who("core", "facilitator"),

@@ -365,8 +365,10 @@ def test_no_outsider_finds_the_canary_on_any_page(client):
                     continue
                 url = _own_calendar_url(name, url, world.users[role])
             variants = [{}, {"HTTP_HX_REQUEST": "true"}]
-            if name.startswith("api:") and role != "anonymous":
-                # The API also as the outsider's own token, without their session.
+            by_token = name.startswith(("api:", "practices:attachment"))
+            if by_token and role != "anonymous":
+                # The API (and the files it links to) also as the outsider's own token,
+                # without their session.
                 variants.append({"HTTP_AUTHORIZATION": f"Bearer {_api_token(world, role)}"})
             for headers in variants:
                 if "HTTP_AUTHORIZATION" in headers:
@@ -460,8 +462,15 @@ def test_the_canary_is_there_for_a_member_to_find(client):
             canary(f"{vis}-post-title")
             in client.get(base, HTTP_AUTHORIZATION=token).json()["title"]
         )
+        detail = client.get(base, HTTP_AUTHORIZATION=token).json()
+        assert [a["original_name"] for a in detail["attachments"]] == [
+            f"{canary(f'{vis}-attachment-name')}.txt"
+        ]
+        download = client.get(detail["attachments"][0]["url"], HTTP_AUTHORIZATION=token)
+        assert canary(f"{vis}-attachment-content").encode() in b"".join(download.streaming_content)
         comments = client.get(f"{base}comments/", HTTP_AUTHORIZATION=token).content.decode()
         assert canary(f"{vis}-comment") in comments
+        assert canary(f"{vis}-comment-attachment") in comments
         client.force_login(world.users["member"])
     hidden = world.communities["hidden"]
     cover = client.get(reverse("communities:cover", args=[hidden.slug]))

@@ -1,3 +1,4 @@
+import json
 import os
 import secrets
 import subprocess
@@ -75,10 +76,72 @@ def test_a_database_other_than_postgresql_is_refused():
     assert "PostgreSQL only" in result.stderr
 
 
-def test_object_storage_without_django_storages_fails_clearly_at_start_up():
-    # django-storages is not installed: asking for S3 says what to install.
+def test_object_storage_is_configured_from_the_environment():
     result = manage(
-        "check", **production_env(STORAGE_BACKEND="s3", AWS_STORAGE_BUCKET_NAME="uploads")
+        "shell",
+        "-c",
+        "from django.conf import settings; import json; "
+        "print(json.dumps(settings.STORAGES['default']))",
+        **production_env(
+            STORAGE_BACKEND="s3",
+            AWS_STORAGE_BUCKET_NAME="uploads",
+            AWS_S3_ENDPOINT_URL="https://objects.example.org",
+            AWS_S3_REGION_NAME="eu-central-1",
+            AWS_S3_ADDRESSING_STYLE="path",
+            AWS_LOCATION="practica",
+        ),
+    )
+
+    assert result.returncode == 0, result.stderr
+    storage = json.loads(result.stdout.strip().splitlines()[-1])
+    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = storage["OPTIONS"]
+    assert options["bucket_name"] == "uploads"
+    assert options["endpoint_url"] == "https://objects.example.org"
+    assert options["region_name"] == "eu-central-1"
+    assert options["addressing_style"] == "path"
+    assert options["location"] == "practica"
+    # Private objects, signed addresses, nothing overwritten.
+    assert options["default_acl"] == "private"
+    assert options["querystring_auth"] is True
+    assert options["file_overwrite"] is False
+
+
+def test_object_storage_needs_a_bucket_and_a_known_addressing_style():
+    without_bucket = manage("check", **production_env(STORAGE_BACKEND="s3"))
+    odd_style = manage(
+        "check",
+        **production_env(
+            STORAGE_BACKEND="s3", AWS_STORAGE_BUCKET_NAME="uploads", AWS_S3_ADDRESSING_STYLE="dns"
+        ),
+    )
+
+    assert without_bucket.returncode != 0
+    assert "STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME" in without_bucket.stderr
+    assert odd_style.returncode != 0
+    assert "AWS_S3_ADDRESSING_STYLE is 'dns'" in odd_style.stderr
+
+
+def test_object_storage_without_django_storages_fails_clearly_at_start_up():
+    # As on an installation without the package: importing it fails.
+    code = (
+        "import sys; sys.modules['storages'] = None; import django; "
+        "from django.conf import settings; settings.STORAGES"
+    )
+    environment = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        **production_env(STORAGE_BACKEND="s3", AWS_STORAGE_BUCKET_NAME="uploads"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
     assert result.returncode != 0

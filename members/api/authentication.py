@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication, get_authorization_header
 from rest_framework.request import Request
 
+from config.api import error_body
 from config.privilege import mark_mfa_session
 
 from ..api_tokens import ApiToken, api_token_authenticate
@@ -45,6 +49,30 @@ class ApiTokenAuthentication:
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
+
+
+def also_by_token(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For the site's own GET views that the API links to (a file's download): a request
+    with `Authorization: Bearer <token>` acts as the token's owner, exactly as in the API
+    (`ApiTokenAuthentication`: their current memberships, never staff privilege), and an
+    unknown, revoked or expired token is the API's 401. Without that header, the session
+    as usual. The view's own door then decides, as for anyone."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        parts = get_authorization_header(request).split()
+        if parts and parts[0].lower() == ApiTokenAuthentication.keyword:
+            authentication = ApiTokenAuthentication()
+            try:
+                user, _token = authentication.authenticate(request)
+            except exceptions.AuthenticationFailed as error:
+                response = JsonResponse(error_body(401, str(error.detail)), status=401)
+                response["WWW-Authenticate"] = authentication.authenticate_header(request)
+                return response
+            request.user = user
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 class SiteSessionAuthentication(SessionAuthentication):

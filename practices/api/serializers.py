@@ -8,7 +8,7 @@ from rest_framework import serializers
 from config.api import StrictBooleanField, StrictCharField, StrictIntegerField
 
 from .. import bylines
-from ..models import Comment, Post, Reaction
+from ..models import Attachment, Comment, Post, Reaction
 from ..services import CHALLENGE_FIELDS, EXPERIENCE_FIELDS
 
 
@@ -18,6 +18,37 @@ class AuthorSerializer(serializers.Serializer):
 
 
 AUTHOR_HELP = "Null when shared without name: `byline` then says “a member of this community”."
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    """A file on a post or a comment; `shown_attachments` is set by the view
+    (`attachments.with_shown_attachments`)."""
+
+    url = serializers.SerializerMethodField(
+        help_text="Downloads the file (images are shown inline); the same door as the post."
+    )
+    thumbnail_url = serializers.SerializerMethodField(help_text="Images only; null for files.")
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "original_name", "content_type", "size", "kind", "url", "thumbnail_url"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "original_name": {"help_text": "The name it was attached under, made safe."},
+            "size": {"help_text": "In bytes."},
+        }
+
+    def get_url(self, attachment: Attachment) -> str:
+        return self.context["request"].build_absolute_uri(attachment.get_absolute_url())
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_thumbnail_url(self, attachment: Attachment) -> str | None:
+        if not attachment.thumbnail:
+            return None
+        return self.context["request"].build_absolute_uri(attachment.thumbnail_url)
+
+
+ATTACHMENTS_HELP = "The files attached, oldest first (not those on its comments)."
 
 
 class PostSerializer(serializers.ModelSerializer):
@@ -33,6 +64,9 @@ class PostSerializer(serializers.ModelSerializer):
         allow_blank=True,
         read_only=True,
         help_text="Experiences only.",
+    )
+    attachments = AttachmentSerializer(
+        source="shown_attachments", many=True, read_only=True, help_text=ATTACHMENTS_HELP
     )
 
     class Meta:
@@ -57,6 +91,7 @@ class PostSerializer(serializers.ModelSerializer):
             "published_at",
             "last_activity_at",
             "url",
+            "attachments",
         ]
         read_only_fields = fields
 
@@ -167,6 +202,12 @@ class CommentSerializer(serializers.ModelSerializer):
     parent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     is_hidden = serializers.SerializerMethodField()
     is_helpful = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(
+        source="shown_attachments",
+        many=True,
+        read_only=True,
+        help_text="The files attached to this comment, oldest first.",
+    )
 
     class Meta:
         model = Comment
@@ -179,6 +220,7 @@ class CommentSerializer(serializers.ModelSerializer):
             "is_helpful",
             "created_at",
             "edited_at",
+            "attachments",
         ]
         read_only_fields = fields
 

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from communities.access import access_community
 from config.api import KeysetPaginator, cursor_parameter, page_of, responses
 
-from .. import services
+from .. import attachments, services
 from ..access import access_post
 from ..forms.posts import FeedFilterForm
 from ..models import Comment, Post
@@ -56,6 +56,7 @@ def _context(request) -> dict:
 def _detail(request, slug: str, pk: int, *, with_drafts: bool = False) -> Post:
     post, _membership = access_post(request.user, slug, pk, with_drafts=with_drafts)
     prefetch_related_objects([post], "tags")
+    attachments.with_shown_attachments([post])
     return post
 
 
@@ -109,6 +110,7 @@ def post_list(request, slug: str):
     paginator = KeysetPaginator(request, size=settings.API_PAGE_SIZE)
     rows, cursor = paginator.page(posts.prefetch_related(None), FEED_SORTS[filters["sort"]])
     prefetch_related_objects(rows, "tags")
+    attachments.with_shown_attachments(rows)
     return paginator.response(
         PostSerializer(rows, many=True, context=_context(request)).data, cursor
     )
@@ -175,6 +177,7 @@ def comment_list(request, slug: str, pk: int):
         comment = services.comment_create(
             post=post, author=request.user, body=data["body"], parent=parent
         )
+        attachments.with_shown_attachments([comment])
         return Response(
             CommentSerializer(comment, context=_context(request)).data,
             status=status.HTTP_201_CREATED,
@@ -185,9 +188,30 @@ def comment_list(request, slug: str, pk: int):
     )
     for comment in rows:
         comment.post = post  # the byline of each comment depends on its post
+    attachments.with_shown_attachments(rows)
     return paginator.response(
         CommentSerializer(rows, many=True, context=_context(request)).data, cursor
     )
+
+
+@extend_schema(
+    operation_id="posts_reveal",
+    summary="Put your name on your post shared without name",
+    description=(
+        "Only the author of a post shared without name, once: from then on the post and "
+        "the author's comments on it show their name everywhere, as with the site's "
+        "“Put my name on it” button. It cannot be undone."
+    ),
+    request=None,
+    responses=responses({200: PostDetailSerializer}, 403),
+    tags=["posts"],
+)
+@api_view(["POST"])
+def post_reveal(request, slug: str, pk: int):
+    post, _membership = access_post(request.user, slug, pk, with_drafts=True)
+    services.post_reveal(post=post, by=request.user)
+    post = _detail(request, slug, pk, with_drafts=True)
+    return Response(PostDetailSerializer(post, context=_context(request)).data)
 
 
 @extend_schema(
@@ -266,5 +290,6 @@ def search(request):
     )
     paginator = KeysetPaginator(request, size=size)
     next_cursor = str(page.next_offset) if page.has_more else None
+    attachments.with_shown_attachments(page.results)
     data = SearchResultSerializer(page.results, many=True, context=_context(request)).data
     return paginator.response(data, next_cursor)

@@ -3,13 +3,14 @@ they are on."""
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from communities.meetings.shortcuts import get_meeting
 from config.uploads import stored_file_response
+from members.api.authentication import also_by_token
 
+from .. import attachments
 from ..access import access_comment, access_post
 from ..models import Attachment
 
@@ -19,10 +20,8 @@ def _readable_attachment(request: HttpRequest, pk: int) -> Attachment:
     same door as the post page, or its meeting, through the meeting page's door; pending
     and removed files are no one's to fetch."""
     attachment = (
-        Attachment.objects.select_related("post__community", "meeting__community")
-        .filter(Q(post__isnull=False) | Q(meeting__isnull=False), pk=pk, removed_at__isnull=True)
-        .first()
-    )
+        attachments.shown().select_related("post__community", "meeting__community").filter(pk=pk)
+    ).first()
     if attachment is None:
         raise Http404
     if attachment.meeting_id is not None:
@@ -39,9 +38,11 @@ def _readable_attachment(request: HttpRequest, pk: int) -> Attachment:
 
 
 @require_GET
+@also_by_token
 def attachment(request: HttpRequest, pk: int) -> HttpResponse:
     """The file as it was attached: images inline (they are our own re-encoding),
-    everything else as a download under its original name."""
+    everything else as a download under its original name. The API links here, so a
+    personal access token works as well as the session."""
     found = _readable_attachment(request, pk)
     return stored_file_response(
         found.file,
@@ -52,6 +53,7 @@ def attachment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@also_by_token
 def attachment_thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
     found = _readable_attachment(request, pk)
     if not found.thumbnail:

@@ -21,7 +21,7 @@ from config.htmx import is_fragment
 from config.page_cache import community_pages, shared_with_visitors
 from config.permissions import can
 
-from .. import moderation, services
+from .. import attachments, moderation, services
 from ..access import access_post
 from ..bylines import profile_links
 from ..forms.posts import (
@@ -183,8 +183,8 @@ def attachments_on_page(post: Post, comments: list[Comment]) -> list[Attachment]
     for comment in comments:
         comment.attached = []
     on_post = []
-    found = Attachment.objects.filter(post=post, removed_at__isnull=True).filter(
-        Q(comment__isnull=True) | Q(comment__in=list(by_comment))
+    found = attachments.shown().filter(
+        Q(comment__isnull=True) | Q(comment__in=list(by_comment)), post=post
     )
     for attachment in found.order_by("created_at", "pk"):
         if attachment.comment_id is None:

@@ -92,13 +92,15 @@ def _with_real_ids(case, world) -> None:
 
 
 # Writes whose refusals follow the services' rules, which a schema cannot state: what
-# publishing requires of each kind of post, that nobody reacts to their own post, the
-# rate limits for new members, who may answer for a meeting. Their 400s and 403s are
+# publishing requires of each kind of post, that nobody reacts to their own post, that
+# only the author of a post shared without name reveals it, the rate limits for new
+# members, who may answer for a meeting. Their 400s and 403s are
 # still checked against the error schema; only "valid per schema, so must succeed" is off.
 RULES_BEYOND_THE_SCHEMA = {
     ("POST", "/api/v1/communities/{slug}/posts/"),
     ("PATCH", "/api/v1/communities/{slug}/posts/{id}/"),
     ("POST", "/api/v1/communities/{slug}/posts/{id}/comments/"),
+    ("POST", "/api/v1/communities/{slug}/posts/{id}/reveal/"),
     ("POST", "/api/v1/communities/{slug}/posts/{id}/reactions/"),
     ("POST", "/api/v1/communities/{slug}/meetings/{id}/rsvp/"),
 }
