@@ -171,6 +171,11 @@ class PostQuerySet(models.QuerySet):
     def published(self) -> PostQuerySet:
         return self.filter(status=self.model.Status.PUBLISHED)
 
+    def seen_by_every_reader(self) -> PostQuerySet:
+        """Published and not hidden: what every reader of its community sees, so what
+        may be copied or linked where all of them read (a playbook page)."""
+        return self.published().filter(hidden_at__isnull=True)
+
     def visible_to(self, user: User) -> PostQuerySet:
         """Published posts `user` may read: in a community whose content they can read,
         not hidden by facilitators (authors and the community's facilitators still see

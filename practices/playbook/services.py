@@ -37,9 +37,12 @@ RESERVED_SLUGS = frozenset({"new", "propose", "proposals", "evidence", "preview"
 
 def evidence_choices(community: Community, user: User) -> QuerySet[Post]:
     """The posts that may be evidence on a page of `community`, as `user` sees them:
-    published experiences of that community they may read."""
-    return Post.objects.visible_to(user).filter(
-        community=community, kind=Post.Kind.EXPERIENCE, status=Post.Status.PUBLISHED
+    experiences of that community they may read and every reader of the page sees (a
+    hidden post is no one's evidence, even for the facilitators who still see it)."""
+    return (
+        Post.objects.visible_to(user)
+        .seen_by_every_reader()
+        .filter(community=community, kind=Post.Kind.EXPERIENCE)
     )
 
 
@@ -244,6 +247,8 @@ def lesson_promote(*, post: Post, by: User) -> tuple[PlaybookPage, bool]:
     check_can_edit_playbook(by, community)
     if post.kind != Post.Kind.EXPERIENCE or not post.is_published or not post.learned.strip():
         raise ValidationError(_("Only the lesson of a published experience goes in the playbook."))
+    if not Post.objects.seen_by_every_reader().filter(pk=post.pk).exists():
+        raise ValidationError(_("A hidden post's lesson does not go in the playbook."))
     Community.objects.select_for_update().filter(pk=community.pk).first()
     existing = PlaybookPage.objects.filter(community=community, from_lesson=post).first()
     if existing is not None:

@@ -124,10 +124,13 @@ def test_the_health_dashboard_counts_pages_and_those_backed_by_evidence(
     client, handbook_page, facilitator, community, member
 ):
     services.page_create(community=community, by=facilitator, title="No evidence", body="")
-    hidden = PostFactory(community=community, author=member, hidden_at=timezone.now())
+    # Evidence hidden after it was linked (a hidden post cannot be linked) backs nothing.
+    hidden = PostFactory(community=community, author=member)
     services.page_create(
         community=community, by=facilitator, title="Hidden evidence", body="", evidence=[hidden]
     )
+    hidden.hidden_at = timezone.now()
+    hidden.save()
 
     figures = playbook_health(community)
     client.force_login(facilitator)

@@ -198,6 +198,20 @@ def test_a_challenge_has_no_lesson_to_promote(community, facilitator, member):
         services.lesson_promote(post=challenge, by=facilitator)
 
 
+def test_a_hidden_posts_lesson_is_neither_promoted_nor_evidence(community, facilitator, experience):
+    # The facilitators still see the hidden post; the page's readers would not.
+    experience.hidden_at = experience.published_at
+    experience.save()
+    with pytest.raises(ValidationError, match="hidden"):
+        services.lesson_promote(post=experience, by=facilitator)
+    assert experience not in services.evidence_choices(community, facilitator)
+    with pytest.raises(ValidationError):
+        services.page_create(
+            community=community, by=facilitator, title="Copy", body="x", evidence=[experience]
+        )
+    assert not PlaybookPage.objects.filter(community=community).exists()
+
+
 def test_promoting_a_lesson_is_for_the_team(experience, member):
     with pytest.raises(PermissionDenied):
         services.lesson_promote(post=experience, by=member)
