@@ -39,17 +39,21 @@ class EndpointQuerySet(models.QuerySet):
         """Each endpoint with `owner_facilitates`: whether it still receives events."""
         return self.annotate(owner_facilitates=_owner_facilitates())
 
-    def receiving(self, type: str, community: object) -> EndpointQuerySet:
-        """Active endpoints subscribed to `type` that hear about `community`: its own,
-        while their owner facilitates it (a community endpoint speaks for a facilitator,
-        so it stops when they step down), and the site-wide ones of active staff."""
-        owner_facilitates = _owner_facilitates()
+    def hearing(self, community: object) -> EndpointQuerySet:
+        """Active endpoints that hear about `community`: its own, while their owner
+        facilitates it (a community endpoint speaks for a facilitator, so it stops when
+        they step down), and the site-wide ones of active staff. Checked when an event
+        is written and again before every attempt to send it."""
         site_wide = Q(community__isnull=True, created_by__is_staff=True, created_by__is_active=True)
-        return self.filter(is_active=True, events__contains=[type]).filter(
-            (Q(community=community) & Q(owner_facilitates)) | site_wide
+        return self.filter(is_active=True).filter(
+            (Q(community=community) & Q(_owner_facilitates())) | site_wide
             if community is not None
             else site_wide
         )
+
+    def receiving(self, type: str, community: object) -> EndpointQuerySet:
+        """The endpoints `hearing` about `community` that are subscribed to `type`."""
+        return self.hearing(community).filter(events__contains=[type])
 
 
 class WebhookEndpoint(models.Model):

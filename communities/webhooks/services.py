@@ -268,6 +268,12 @@ def delivery_attempt(*, delivery_id: int) -> str:
         switched_off = Response(None, 0, error="The endpoint is switched off.")
         _record(delivery, token, switched_off, final=True)
         return "failed"
+    hears = WebhookEndpoint.objects.hearing(delivery.event.community_id).filter(pk=endpoint.pk)
+    if not hears.exists():
+        # Its owner stepped down (or lost staff rights) since: it speaks for no one.
+        silent = Response(None, 0, error="Not sent: the endpoint no longer hears about this.")
+        _record(delivery, token, silent, final=True)
+        return "failed"
     if not _still_visible(delivery.event):
         gone = Response(None, 0, error="Not sent: what it is about is no longer visible.")
         _record(delivery, token, gone, final=True)

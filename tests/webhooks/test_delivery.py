@@ -225,6 +225,26 @@ def test_a_community_endpoint_falls_silent_when_its_owner_stops_facilitating(
     assert receiver.received() == []
 
 
+def test_a_retry_is_not_sent_once_the_owner_has_stopped_facilitating(
+    community, facilitator, member, receiver, django_capture_on_commit_callbacks
+):
+    co_facilitator = builders.add_member(community, role="facilitator").user
+    endpoint_for(community, co_facilitator, receiver)
+    receiver.mode = "fail"
+    with django_capture_on_commit_callbacks(execute=True):
+        builders.share(community, member, "Heard once, while they facilitated")
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "retrying" and len(receiver.received()) == 1
+
+    Membership.objects.filter(community=community, user=co_facilitator).update(role="member")
+    receiver.mode = "ok"
+    make_due(delivery)
+    assert services.delivery_attempt(delivery_id=delivery.pk) == "failed"
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and "no longer hears" in delivery.error
+    assert len(receiver.received()) == 1
+
+
 def test_a_failing_receiver_is_retried_with_backoff_then_switched_off_and_its_owner_told(
     community, facilitator, receiver, django_capture_on_commit_callbacks, settings
 ):
