@@ -108,10 +108,6 @@ class WebhookEndpoint(models.Model):
             return reverse("admin:webhooks_webhookendpoint_change", args=[self.pk])
         return reverse("webhooks:detail", args=[self.community.slug, self.pk])
 
-    @property
-    def is_site_wide(self) -> bool:
-        return self.community_id is None
-
 
 class WebhookEvent(models.Model):
     """Something that happened, with the payload every matching endpoint receives."""
