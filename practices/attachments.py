@@ -306,6 +306,8 @@ def with_shown_attachments(objects: Iterable[Post] | Iterable[Comment]) -> None:
     files = shown().order_by("created_at", "pk")
     if isinstance(objects[0], Post):
         files = files.filter(comment__isnull=True)
+    else:
+        files = files.select_related("post")  # for each file's shown name
     prefetch_related_objects(
         objects, Prefetch("attachments", queryset=files, to_attr="shown_attachments")
     )

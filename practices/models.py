@@ -1,3 +1,5 @@
+from pathlib import PurePath
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
@@ -481,3 +483,17 @@ class Attachment(models.Model):
     @property
     def thumbnail_url(self) -> str:
         return reverse("practices:attachment_thumbnail", args=[self.pk])
+
+    @property
+    def shown_name(self) -> str:
+        """The name readers see and download it under. A file that the author of a post
+        shared without name attached there (to the post or to one of their comments) is
+        named by its number, as a file's name often says who made it. Needs `post`
+        loaded (the callers have it) when the file is on a post."""
+        post = self.post if self.post_id is not None else None
+        if post is not None and post.shared_without_name and self.uploader_id == post.author_id:
+            return _("file-%(number)s%(suffix)s") % {
+                "number": self.pk,
+                "suffix": PurePath(self.original_name).suffix.lower(),
+            }
+        return self.original_name

@@ -28,15 +28,20 @@ class AttachmentSerializer(serializers.ModelSerializer):
         help_text="Downloads the file (images are shown inline); the same door as the post."
     )
     thumbnail_url = serializers.SerializerMethodField(help_text="Images only; null for files.")
+    name = serializers.CharField(
+        source="shown_name",
+        read_only=True,
+        help_text=(
+            "The name it was attached under, made safe; on a post shared without name, "
+            "its author's files are named by their number."
+        ),
+    )
 
     class Meta:
         model = Attachment
-        fields = ["id", "original_name", "content_type", "size", "kind", "url", "thumbnail_url"]
+        fields = ["id", "name", "content_type", "size", "kind", "url", "thumbnail_url"]
         read_only_fields = fields
-        extra_kwargs = {
-            "original_name": {"help_text": "The name it was attached under, made safe."},
-            "size": {"help_text": "In bytes."},
-        }
+        extra_kwargs = {"size": {"help_text": "In bytes."}}
 
     def get_url(self, attachment: Attachment) -> str:
         return self.context["request"].build_absolute_uri(attachment.get_absolute_url())

@@ -83,8 +83,11 @@ class PostForm(forms.Form):
             "Members see “a member of this community” instead of your name, here and in "
             "lists, search, notifications, digests and feeds, and the post is left out of "
             "your profile. The facilitators still see your name, for moderation. Your "
-            "comments on this post are shown without your name too. You can put your name "
-            "on it later; that cannot be undone."
+            "comments on this post are shown without your name too, and your files are "
+            "listed by number, not by their names. Check your files: a document keeps "
+            "what is saved in it, such as an author in its properties (photos are saved "
+            "again without theirs). You can put your name on it later; that cannot be "
+            "undone."
         ),
     )
 

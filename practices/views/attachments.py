@@ -47,7 +47,7 @@ def attachment(request: HttpRequest, pk: int) -> HttpResponse:
     return stored_file_response(
         found.file,
         content_type=found.content_type,
-        download_name=found.original_name,
+        download_name=found.shown_name,
         as_attachment=not found.is_image,
     )
 

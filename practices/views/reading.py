@@ -187,6 +187,7 @@ def attachments_on_page(post: Post, comments: list[Comment]) -> list[Attachment]
         Q(comment__isnull=True) | Q(comment__in=list(by_comment)), post=post
     )
     for attachment in found.order_by("created_at", "pk"):
+        attachment.post = post  # for its shown name, without a query
         if attachment.comment_id is None:
             on_post.append(attachment)
         else:

@@ -72,7 +72,7 @@ def test_a_post_lists_the_files_it_shows_with_absolute_download_addresses(
     assert detail["attachments"] == [
         {
             "id": pdf.pk,
-            "original_name": "Ward rota.pdf",
+            "name": "Ward rota.pdf",
             "content_type": "application/pdf",
             "size": len(pdf_bytes()),
             "kind": "file",
@@ -81,7 +81,7 @@ def test_a_post_lists_the_files_it_shows_with_absolute_download_addresses(
         },
         {
             "id": image.pk,
-            "original_name": "board.webp",
+            "name": "board.webp",
             "content_type": "image/webp",
             "size": image.size,
             "kind": "image",
@@ -101,7 +101,7 @@ def test_a_comment_lists_its_own_files(as_token, post_with_files, private_commun
 
     comments = _body(api.get(f"{_posts_url(private_community)}{post.pk}/comments/"))["results"]
 
-    assert [[a["original_name"] for a in c["attachments"]] for c in comments] == [["template.md"]]
+    assert [[a["name"] for a in c["attachments"]] for c in comments] == [["template.md"]]
     assert comments[0]["attachments"][0]["url"] == (
         f"http://testserver/attachments/{on_comment.pk}/"
     )
@@ -289,7 +289,7 @@ def test_the_schema_describes_files_and_reveal(client):
     components = schema["components"]["schemas"]
     assert set(components["Attachment"]["properties"]) == {
         "id",
-        "original_name",
+        "name",
         "content_type",
         "size",
         "kind",

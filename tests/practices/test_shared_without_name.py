@@ -12,10 +12,12 @@ that list people and never what they wrote (PERSON_PAGES).
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import PurePath
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
@@ -24,7 +26,7 @@ from communities.models import Community
 from members import notifications
 from members.digests import preview_for
 from members.models import Notification, NotificationKind, OutboundEmail
-from practices import services
+from practices import attachments, services
 from practices.models import Post, TagFollow
 from practices.services import member_handle
 from tests.communities.test_views_manage import details_data
@@ -76,8 +78,25 @@ def _share_without_name(world, vis: str, author):
     reply = services.comment_create(
         post=post, author=author, body="Not at all, they asked for it.", parent=question
     )
+    # Files whose names say who made them, on the post and on the author's reply.
+    on_post = attachments.attachment_add(
+        post=post,
+        uploader=author,
+        checked=attachments.check_file(
+            SimpleUploadedFile(f"{AUTHOR_CANARY}-rota.csv", b"day,who\nMon,night shift\n")
+        ),
+    )
+    attachments.attachment_add(
+        post=post,
+        comment=reply,
+        uploader=author,
+        checked=attachments.check_file(
+            SimpleUploadedFile(f"{AUTHOR_CANARY}-board.png", image_bytes())
+        ),
+    )
     world.objects[vis]["post"] = post
     world.objects[vis]["comment"] = reply
+    world.objects[vis]["attachment"] = on_post
     return post
 
 
@@ -121,7 +140,8 @@ def _leak(body: str, name: str, traces: list[str]) -> str | None:
 
 def _body(response) -> str:
     raw = b"".join(response.streaming_content) if response.streaming else response.content
-    return raw.decode(errors="replace") + response.get("Location", "")
+    headers = response.get("Location", "") + response.get("Content-Disposition", "")
+    return raw.decode(errors="replace") + headers
 
 
 def test_nobody_but_the_author_and_facilitators_finds_the_author_anywhere(client, world):
@@ -184,6 +204,12 @@ def test_the_canary_post_is_there_for_members_to_read(client, world):
         page = client.get(post.get_absolute_url()).content.decode()
         assert POST_CANARY in page
         assert "Not at all, they asked for it." in page
+        # Both files are there, under their numbers, and download.
+        for attachment in post.attachments.all():
+            assert f"file-{attachment.pk}{PurePath(attachment.original_name).suffix}" in page
+        download = client.get(world.objects[vis]["attachment"].get_absolute_url())
+        assert download.status_code == 200
+        assert f"file-{world.objects[vis]['attachment'].pk}.csv" in download["Content-Disposition"]
         assert "A member of this community" in page
         api = client.get(f"/api/v1/communities/{post.community.slug}/posts/{post.pk}/").json()
         assert api["author"] is None
