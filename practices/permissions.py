@@ -249,6 +249,18 @@ def check_can_propose_playbook_change(
         raise PermissionDenied(_("The team edits the playbook directly."))
 
 
+def check_can_read_playbook_proposals(
+    user: User, community: Community, membership: MembershipArg = UNKNOWN
+) -> None:
+    """Every proposal of a community is for its active facilitators to read (they decide
+    on them, and keep reading them when the community no longer takes changes); other
+    people read their own."""
+    if membership is UNKNOWN:
+        membership = membership_of(user, community)
+    if membership is None or not membership.is_active or not membership.is_facilitator:
+        raise PermissionDenied(_("Only facilitators read every proposed change."))
+
+
 def check_can_decide_playbook_proposal(
     user: User, community: Community, membership: MembershipArg = UNKNOWN
 ) -> None:

@@ -13,7 +13,9 @@ from django.http import Http404
 
 from communities.access import access_community
 from communities.models import Community, Membership
+from config.permissions import can
 from practices.models import Post
+from practices.permissions import check_can_read_playbook_proposals
 
 from .models import PlaybookPage, PlaybookProposal, PlaybookRevision
 
@@ -55,7 +57,7 @@ def proposals_visible_to(
     """The proposals of `community` that `user` may open: all of them for its active
     facilitators (who decide on them), otherwise their own."""
     proposals = PlaybookProposal.objects.filter(community=community)
-    if membership is not None and membership.is_active and membership.is_facilitator:
+    if can(check_can_read_playbook_proposals, user, community, membership):
         return proposals
     if not user.is_authenticated:
         return proposals.none()
