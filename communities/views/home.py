@@ -68,7 +68,7 @@ def _recent_posts(user, community: Community, viewer: Membership | None) -> dict
     visible = Post.objects.visible_in(community, user, viewer)
     shows_read_markers = can(check_can_track_reading, user, community, viewer)
     if shows_read_markers:
-        visible = visible.with_unread(user)
+        visible = visible.with_unread(user, membership=viewer)
     pinned = list(visible.pinned().for_list().prefetch_related(None)[:RECENT_POSTS])
     recent = list(
         visible.for_feed(community).filter(is_pinned=False).prefetch_related(None)[:RECENT_POSTS]

@@ -52,7 +52,7 @@ def _feed_page(
     tracks_reading = can(check_can_track_reading, request.user, community, viewer)
     if tracks_reading:
         # "New" and "3 new comments": columns of the page's own query, written nothing.
-        visible = visible.with_unread(request.user)
+        visible = visible.with_unread(request.user, membership=viewer)
     posts = visible.for_feed(community, **filters)
     if tag is not None and tag.pk is None:
         posts = posts.none()
