@@ -28,6 +28,8 @@ from django.db.models.functions import Coalesce, Greatest
 from config.privilege import is_privileged
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from django.db.models import Expression
 
     from communities.models import Community, Membership
@@ -81,6 +83,34 @@ class _Lookup(Enum):
 
 # Default for `membership`: the caller did not look it up (None means "looked up: none").
 _NOT_GIVEN = _Lookup.NOT_GIVEN
+
+
+def prefetch_topics(posts: Iterable[Post]) -> None:
+    """The topics of `posts` in one query, kept as what each `post.tags.all()` returns.
+
+    The same as `prefetch_related_objects(posts, "tags")` (topics in the order of their
+    ids, as that gives them), whose tag manager builds and filters a queryset of its own
+    for every post: a measurable share of a feed."""
+    from taggit.models import Tag
+
+    from .models import PostTag
+
+    posts = list(posts)
+    by_post: dict[int, list[Tag]] = {post.pk: [] for post in posts}
+    for link in (
+        PostTag.objects.filter(content_object_id__in=by_post)
+        .select_related("tag")
+        .order_by("tag_id")
+    ):
+        by_post[link.content_object_id].append(link.tag)
+    for post in posts:
+        topics = Tag.objects.all()
+        topics._result_cache = by_post[post.pk]
+        topics._prefetch_done = True
+        post._prefetched_objects_cache = {
+            **getattr(post, "_prefetched_objects_cache", {}),
+            "tags": topics,
+        }
 
 
 # "N new" on a community card counts at most this many posts and then says "99+": the

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import prefetch_related_objects
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
@@ -63,6 +62,7 @@ RECENT_POSTS = 5
 def _recent_posts(user, community: Community, viewer: Membership | None) -> dict:
     """Starter posts and the latest experiences and challenges, for readers."""
     from practices.models import Post
+    from practices.querysets import prefetch_topics
 
     # Only for readers (`can_read`): the same rule as `visible_to`, from the door's standing.
     visible = Post.objects.visible_in(community, user, viewer)
@@ -74,7 +74,7 @@ def _recent_posts(user, community: Community, viewer: Membership | None) -> dict
         visible.for_feed(community).filter(is_pinned=False).prefetch_related(None)[:RECENT_POSTS]
     )
     # One query for the topics of both lists.
-    prefetch_related_objects([*pinned, *recent], "tags")
+    prefetch_topics([*pinned, *recent])
     return {
         "pinned_posts": pinned,
         "recent_posts": recent,
