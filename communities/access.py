@@ -24,6 +24,7 @@ from .permissions import (
     check_can_view_health,
     check_can_view_members,
     join_state,
+    membership_by_slug,
     reads_content,
 )
 
@@ -31,18 +32,6 @@ if TYPE_CHECKING:
     from members.models import User
 
 Purpose = Literal["see", "read", "manage"]
-
-
-def _membership_by_slug(user: User, slug: str) -> Membership | None:
-    """`user`'s membership row (any status) in the community `slug`, with the community:
-    `membership_of`, found by the address before the community is known."""
-    if not user.is_authenticated:
-        return None
-    return (
-        Membership.objects.filter(community__slug=slug, user=user)
-        .select_related("community")
-        .first()
-    )
 
 
 def access_community(
@@ -54,7 +43,7 @@ def access_community(
     comments and members (404 otherwise); `to="manage"`: its settings (404 when
     hidden, 403 when visible but not theirs to run).
     """
-    membership = _membership_by_slug(user, slug)
+    membership = membership_by_slug(user, slug)
     if membership is not None and reads_content(user, membership.community, membership):
         # Their standing reads this community's content, so both scopes hold it
         # (`readable_by` is derived from the same rule, and `visible_to` holds every
