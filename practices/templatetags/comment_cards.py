@@ -101,9 +101,11 @@ class CachedCommentCardNode(template.Node):
         self.nodelist = nodelist
 
     def _cards(self, context) -> dict:
-        """The cached cards of every comment on the page, fetched at the first card."""
-        if self not in context.render_context:
-            page = self.page.resolve(context)
+        """The cached cards of every comment on the page, fetched at the first card
+        (threads and replies alike: one lookup in the cache for the page)."""
+        page = self.page.resolve(context)
+        state = ("comment-cards", id(page))
+        if state not in context.render_context:
             shown = [c for top in page.object_list for c in (top, *top.visible_replies)]
             scope = _scope(self, context)
             keys = {
@@ -111,8 +113,8 @@ class CachedCommentCardNode(template.Node):
                 for c in shown
                 if _cacheable(c)
             }
-            context.render_context[self] = (keys, cache.get_many(list(keys.values())))
-        return context.render_context[self]
+            context.render_context[state] = (keys, cache.get_many(list(keys.values())))
+        return context.render_context[state]
 
     def render(self, context) -> str:
         comment = self.comment.resolve(context)
