@@ -3,6 +3,9 @@
 `access_community` fetches the community through the scoped queryset, so what a
 person may not see is the same 404 as what does not exist, and returns it together
 with the viewer's membership, looked up once: the standing every later check uses.
+A viewer whose membership's standing reads the community (`reads_content`, the rule
+both scoped querysets derive from) is let in from that one lookup, with no scoped
+query to build; everyone else comes through the scoped queryset.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from .permissions import (
     check_can_view_health,
     check_can_view_members,
     join_state,
-    membership_of,
+    membership_by_slug,
+    reads_content,
 )
 
 if TYPE_CHECKING:
@@ -39,11 +43,17 @@ def access_community(
     comments and members (404 otherwise); `to="manage"`: its settings (404 when
     hidden, 403 when visible but not theirs to run).
     """
-    scope = Community.objects.readable_by if to == "read" else Community.objects.visible_to
-    community = scope(user).filter(slug=slug).first()
-    if community is None:
-        raise Http404
-    membership = membership_of(user, community)
+    membership = membership_by_slug(user, slug)
+    if membership is not None and reads_content(user, membership.community, membership):
+        # Their standing reads this community's content, so both scopes hold it
+        # (`readable_by` is derived from the same rule, and `visible_to` holds every
+        # community whose content one reads): one lookup, no scoped query to compile.
+        community = membership.community
+    else:
+        scope = Community.objects.readable_by if to == "read" else Community.objects.visible_to
+        community = scope(user).filter(slug=slug).first()
+        if community is None:
+            raise Http404
     if to == "manage":
         check_can_manage_community(user, community, membership)
     return community, membership

@@ -45,6 +45,18 @@ def membership_of(user: User, community: Community) -> Membership | None:
     )
 
 
+def membership_by_slug(user: User, slug: str) -> Membership | None:
+    """`membership_of` for the community with the address `slug`, found before the
+    community is known: one query, the community loaded with it."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.filter(community__slug=slug, user=user)
+        .select_related("community")
+        .first()
+    )
+
+
 def _resolve(user: User, community: Community, membership: MembershipArg) -> Membership | None:
     return membership_of(user, community) if membership is UNKNOWN else membership
 

@@ -13,7 +13,12 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from communities.models import Membership
-from communities.permissions import check_can_moderate, membership_of, reads_content
+from communities.permissions import (
+    check_can_moderate,
+    membership_by_slug,
+    membership_of,
+    reads_content,
+)
 from config.permissions import can
 
 from .models import Bookmark, Comment, Post, PostFollow, Reaction
@@ -67,12 +72,18 @@ def access_post(
     also their own drafts and the posts waiting for approval they may open), and
     `user`'s membership in its community; otherwise 404.
 
-    Two indexed lookups: the post with its community and author, then the viewer's
-    membership; the rule of `visible_to` is then applied to that standing, so no
-    permission subquery is built or compiled for the post or its comments.
-    `with_read_cutoff` adds the viewer's `read_cutoff` (`PostQuerySet.with_read_cutoff`)
-    to the first lookup, for the post page's new-comment markers."""
-    posts = Post.objects.with_read_cutoff(user) if with_read_cutoff else Post.objects.all()
+    Two indexed lookups: the viewer's membership in the community `slug`, then the post
+    with its community and author; the rule of `visible_to` is then applied to that
+    standing, so no permission subquery is built or compiled for the post or its
+    comments. `with_read_cutoff` adds the viewer's `read_cutoff`
+    (`PostQuerySet.with_read_cutoff`, from that membership) to the post's lookup, for
+    the post page's new-comment markers."""
+    membership = membership_by_slug(user, slug)
+    posts = Post.objects.all()
+    if with_read_cutoff:
+        # The post is one of the membership's community (the same address): its
+        # `read_since` is a value, no subquery on memberships.
+        posts = posts.with_read_cutoff(user, membership=membership)
     post = (
         _with_viewer_state(posts, user)
         .select_related("community", "author")
@@ -82,7 +93,6 @@ def access_post(
     )
     if post is None:
         raise Http404
-    membership = membership_of(user, post.community)
     if not _may_open(user, post, membership, with_drafts=with_drafts):
         raise Http404
     return post, membership

@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 from communities.querysets import profiles_visible_to
@@ -129,6 +130,14 @@ class ProfileLinks:
         return user_id in self.ids
 
 
+class _EqualsAny(Func):
+    """`value = ANY(array)`: an index lookup for each element of an array."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+
 def profile_links(
     viewer: User, people: Iterable[int | None], *, mentions_in: Post | None = None
 ) -> ProfileLinks:
@@ -140,8 +149,13 @@ def profile_links(
         return ProfileLinks()
     wanted = Q(pk__in=ids)
     if mentions_in is not None:
-        wanted |= Q(mentions__post=mentions_in)
-    visible = list(profiles_visible_to(viewer).filter(wanted).distinct().only("pk", "display_name"))
+        from .models import Mention
+
+        # "id = ANY(ARRAY(...))": the mentioned ids once, then the primary key for both
+        # sets (a join or IN on the mentions makes PostgreSQL read every account).
+        mentioned = Mention.objects.filter(post=mentions_in).values("mentioned_id")
+        wanted |= Q(_EqualsAny(F("pk"), ArraySubquery(mentioned)))
+    visible = list(profiles_visible_to(viewer).filter(wanted).order_by().only("pk", "display_name"))
     if is_unnamed(mentions_in):
         visible = [u for u in visible if u.pk != mentions_in.author_id]
     return ProfileLinks(

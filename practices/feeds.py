@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from taggit.models import Tag
 
 from communities.models import Community
+from communities.querysets import Standing, reads_content_as
 from config.links import absolute_reverse, absolute_url
 from members.feed_tokens import FeedPurpose, feed_token_for, feed_token_owner
 
@@ -220,7 +221,8 @@ def feed_alternates(
     titles = {"rss": "RSS", "atom": "Atom"}
     types = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
     stream = stream if stream in STREAMS else "experiences"
-    if Community.objects.readable_by(AnonymousUser()).filter(pk=community.pk).exists():
+    # Readable signed out: the rule `Community.objects.readable_by` derives from.
+    if reads_content_as(Standing.OUTSIDER, community.stage, community.visibility):
         if tag:
             urls = {
                 f: reverse("practices:community_tag_feed", args=[community.slug, tag, f])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -27,6 +28,8 @@ from django.db.models.functions import Coalesce, Greatest
 from config.privilege import is_privileged
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from django.db.models import Expression
 
     from communities.models import Community, Membership
@@ -74,6 +77,42 @@ LIST_COLUMNS = (
 )
 
 
+class _Lookup(Enum):
+    NOT_GIVEN = "not given"
+
+
+# Default for `membership`: the caller did not look it up (None means "looked up: none").
+_NOT_GIVEN = _Lookup.NOT_GIVEN
+
+
+def prefetch_topics(posts: Iterable[Post]) -> None:
+    """The topics of `posts` in one query, kept as what each `post.tags.all()` returns.
+
+    The same as `prefetch_related_objects(posts, "tags")` (topics in the order of their
+    ids, as that gives them), whose tag manager builds and filters a queryset of its own
+    for every post: a measurable share of a feed."""
+    from taggit.models import Tag
+
+    from .models import PostTag
+
+    posts = list(posts)
+    by_post: dict[int, list[Tag]] = {post.pk: [] for post in posts}
+    for link in (
+        PostTag.objects.filter(content_object_id__in=by_post)
+        .select_related("tag")
+        .order_by("tag_id")
+    ):
+        by_post[link.content_object_id].append(link.tag)
+    for post in posts:
+        topics = Tag.objects.all()
+        topics._result_cache = by_post[post.pk]
+        topics._prefetch_done = True
+        post._prefetched_objects_cache = {
+            **getattr(post, "_prefetched_objects_cache", {}),
+            "tags": topics,
+        }
+
+
 # "N new" on a community card counts at most this many posts and then says "99+": the
 # count walks the feed index from the member's watermark, never the whole community.
 NEW_POSTS_CAP = 99
@@ -88,15 +127,35 @@ NEW_POSTS_CAP = 99
 # part of the page's own queries.
 
 
+def _read_since(user: User, joined: Expression, community: Expression | int) -> Expression:
+    """The rule: when `community`'s content stopped being new to `user`, a member since
+    `joined`: the later of joining and their last "mark all as read" there."""
+    from .models import CommunityRead
+
+    watermark = CommunityRead.objects.filter(user=user, community=community).values("read_before")[
+        :1
+    ]
+    return Greatest(joined, Subquery(watermark))
+
+
 def read_since(user: User) -> Expression:
     """On a `Membership` row of `user`: when its community's content stopped being new
     to them, the later of joining and their last "mark all as read"."""
-    from .models import CommunityRead
+    return _read_since(user, Coalesce("joined_at", "created_at"), OuterRef("community_id"))
 
-    watermark = CommunityRead.objects.filter(user=user, community=OuterRef("community_id")).values(
-        "read_before"
-    )[:1]
-    return Greatest(Coalesce("joined_at", "created_at"), Subquery(watermark))
+
+def _is_active_membership_of(user: User, membership: Membership | None) -> bool:
+    return membership is not None and membership.is_active and membership.user_id == user.pk
+
+
+def read_since_of(user: User, membership: Membership | None) -> Expression:
+    """`read_since` of `user`'s membership row that the door already loaded: the same
+    rule with the joining date as a value, so no subquery on memberships is built,
+    compiled or run per row; NULL unless the membership is active."""
+    if not _is_active_membership_of(user, membership):
+        return Value(None, output_field=DateTimeField())
+    joined = Value(membership.joined_at or membership.created_at, output_field=DateTimeField())
+    return _read_since(user, joined, membership.community_id)
 
 
 def _read_since_in(user: User, community: Expression) -> Subquery:
@@ -255,16 +314,30 @@ class PostQuerySet(models.QuerySet):
         """Starter posts the facilitators pinned, newest first (chain after `visible_to`)."""
         return self.filter(is_pinned=True).order_by("-published_at", "-pk")
 
-    def with_read_cutoff(self, user: User) -> PostQuerySet:
+    def with_read_cutoff(
+        self, user: User, *, membership: Membership | None | _Lookup = _NOT_GIVEN
+    ) -> PostQuerySet:
         """Each post with `read_since` (see `read_since`) and `read_cutoff`, after which
-        its comments are new to `user`; both NULL where nothing is new to them."""
+        its comments are new to `user`; both NULL where nothing is new to them.
+
+        Posts of one community whose door returned `user`'s `membership` pass it: its
+        `read_since` is then one value for every row (`read_since_of`)."""
         if not user.is_authenticated:
             nothing = Value(None, output_field=DateTimeField())
             return self.annotate(read_since=nothing, read_cutoff=nothing)
         from .models import PostRead
 
         seen = PostRead.objects.filter(user=user, post=OuterRef("pk")).values("seen_at")[:1]
-        return self.annotate(read_since=_read_since_in(user, OuterRef("community_id"))).annotate(
+        if membership is not _NOT_GIVEN:
+            since = read_since_of(user, membership)
+            if _is_active_membership_of(user, membership):
+                # GREATEST skips NULLs: a known `read_since` needs no case for "no member".
+                cutoff = Greatest(F("read_since"), Subquery(seen))
+            else:
+                cutoff = since
+            return self.annotate(read_since=since).annotate(read_cutoff=cutoff)
+        since = _read_since_in(user, OuterRef("community_id"))
+        return self.annotate(read_since=since).annotate(
             read_cutoff=Case(
                 When(read_since__isnull=True, then=Value(None)),
                 default=Greatest(F("read_since"), Subquery(seen)),
@@ -272,11 +345,14 @@ class PostQuerySet(models.QuerySet):
             )
         )
 
-    def with_unread(self, user: User) -> PostQuerySet:
+    def with_unread(
+        self, user: User, *, membership: Membership | None | _Lookup = _NOT_GIVEN
+    ) -> PostQuerySet:
         """Each post with `is_new` and `new_comments` (how many comments are new) for
         `user`: correlated lookups on the unique (user, post) and (post, created_at)
-        indexes, evaluated only for the rows a page returns."""
-        qs = self.with_read_cutoff(user)
+        indexes, evaluated only for the rows a page returns. `membership`: as for
+        `with_read_cutoff`, for the posts of one community."""
+        qs = self.with_read_cutoff(user, membership=membership)
         if not user.is_authenticated:
             return qs.annotate(
                 is_new=Value(False, output_field=BooleanField()),

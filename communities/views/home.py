@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import prefetch_related_objects
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
@@ -63,18 +62,19 @@ RECENT_POSTS = 5
 def _recent_posts(user, community: Community, viewer: Membership | None) -> dict:
     """Starter posts and the latest experiences and challenges, for readers."""
     from practices.models import Post
+    from practices.querysets import prefetch_topics
 
     # Only for readers (`can_read`): the same rule as `visible_to`, from the door's standing.
     visible = Post.objects.visible_in(community, user, viewer)
     shows_read_markers = can(check_can_track_reading, user, community, viewer)
     if shows_read_markers:
-        visible = visible.with_unread(user)
+        visible = visible.with_unread(user, membership=viewer)
     pinned = list(visible.pinned().for_list().prefetch_related(None)[:RECENT_POSTS])
     recent = list(
         visible.for_feed(community).filter(is_pinned=False).prefetch_related(None)[:RECENT_POSTS]
     )
     # One query for the topics of both lists.
-    prefetch_related_objects([*pinned, *recent], "tags")
+    prefetch_topics([*pinned, *recent])
     return {
         "pinned_posts": pinned,
         "recent_posts": recent,

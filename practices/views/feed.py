@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -26,7 +25,7 @@ from ..feeds import feed_alternates
 from ..forms.posts import FeedFilterForm
 from ..models import Post
 from ..permissions import check_can_track_reading
-from ..querysets import DEFAULT_FEED_SORT, FEED_SORTS
+from ..querysets import DEFAULT_FEED_SORT, FEED_SORTS, prefetch_topics
 from ..tags import normalise_tag
 from .flags import contribution_notice
 
@@ -52,7 +51,7 @@ def _feed_page(
     tracks_reading = can(check_can_track_reading, request.user, community, viewer)
     if tracks_reading:
         # "New" and "3 new comments": columns of the page's own query, written nothing.
-        visible = visible.with_unread(request.user)
+        visible = visible.with_unread(request.user, membership=viewer)
     posts = visible.for_feed(community, **filters)
     if tag is not None and tag.pk is None:
         posts = posts.none()
@@ -73,7 +72,7 @@ def _feed_page(
         size=FEED_PAGE_SIZE,
     )
     # One query for the topics of every post on the page, pinned ones included.
-    prefetch_related_objects([*pinned, *page.object_list], "tags")
+    prefetch_topics([*pinned, *page.object_list])
     is_filtered = bool(
         filters["kind"] or filters["outcome"] or filters["open_challenges"] or filters["tag"]
     )

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 from django.utils import timezone
 
+from communities.access import access_community
 from communities.models import Community, Membership
 from communities.permissions import check_can_moderate, membership_of, reads_content
 from config.permissions import can
@@ -14,6 +15,7 @@ from practices.models import Comment, Post
 from tests.factories import (
     CommentFactory,
     CommunityFactory,
+    InvitationFactory,
     MembershipFactory,
     PostFactory,
     StaffFactory,
@@ -117,3 +119,31 @@ def test_comments_on_an_opened_post_agree_with_visible_to(world):
             decided = set(Comment.objects.visible_on(post, user, moderates=moderates))
             scoped = set(Comment.objects.visible_to(user).filter(post=post))
             assert decided == scoped, f"{who} on {post.community}"
+
+
+def _community_door_opens(user, community: Community, to: str) -> bool:
+    try:
+        opened, viewer = access_community(user, community.slug, to=to)
+    except Http404:
+        return False
+    assert opened == community
+    assert viewer == membership_of(user, community)
+    return True
+
+
+def test_the_community_door_agrees_with_the_scoped_querysets(world):
+    viewers, posts = world
+    communities = {post.community for post in posts}
+    invitee = UserFactory()
+    for community in communities:
+        InvitationFactory(community=community, email=invitee.email)
+    viewers = {**viewers, "invited": invitee}
+    for who, user in viewers.items():
+        visible = set(Community.objects.visible_to(user).values_list("pk", flat=True))
+        readable = set(Community.objects.readable_by(user).values_list("pk", flat=True))
+        for community in communities:
+            where = f"{who} in {community.stage}/{community.visibility}"
+            assert _community_door_opens(user, community, "see") == (community.pk in visible), where
+            assert _community_door_opens(user, community, "read") == (community.pk in readable), (
+                where
+            )
