@@ -3,6 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+PYTEST_ARGS ?= --durations=25
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | md5sum | cut -c1-12)
 
 .PHONY: run test lint fmt bench setup install services db demo chromium gettext translations pg-tools clean lock

@@ -463,7 +463,7 @@ def test_the_canary_is_there_for_a_member_to_find(client):
             in client.get(base, HTTP_AUTHORIZATION=token).json()["title"]
         )
         detail = client.get(base, HTTP_AUTHORIZATION=token).json()
-        assert [a["original_name"] for a in detail["attachments"]] == [
+        assert [a["name"] for a in detail["attachments"]] == [
             f"{canary(f'{vis}-attachment-name')}.txt"
         ]
         download = client.get(detail["attachments"][0]["url"], HTTP_AUTHORIZATION=token)

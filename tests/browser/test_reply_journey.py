@@ -85,7 +85,11 @@ def test_a_member_replies_to_the_second_thread_by_keyboard(browser, live_server,
     # Too long: refused, and what was typed is still there.
     too_long = "We print it weekly. " * 520
     field.fill(too_long)
+    # From the text, Tab reaches the file field, then "Send reply".
     field.press("Tab")
+    expect(page.locator(f"#reply-form-{second.pk} input[type=file]")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(send).to_be_focused()
     page.keyboard.press("Enter")
     # Wait for the answer to this send: the empty reply's message gives way to the length one.
     expect(thread.locator(".field__error")).to_be_visible()
@@ -116,6 +120,8 @@ def test_the_reply_form_reads_well_in_german(browser, live_server, conversation)
     page.locator(f"#reply-slot-{second.pk} [data-reply-link]").click()
     form = page.locator(f"#reply-form-{second.pk}")
     expect(form.locator("textarea")).to_be_focused()
-    expect(form.get_by_role("button")).to_have_text("Antwort senden")
+    # The form's own button and its file field (whose chooser is a button too) in German.
+    expect(form.get_by_role("button", name="Antwort senden")).to_be_visible()
+    expect(form.get_by_label("Dateien")).to_be_visible()
     snapshot(page, "reply", "open-de")
     context.close()
